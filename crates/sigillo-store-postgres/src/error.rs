@@ -1,0 +1,54 @@
+//! sqlx errors as [`StoreError`]s, without personal data: PostgreSQL puts row values in an error's
+//! DETAIL (never printed here) and, for data exceptions (class 22), sometimes in the message itself,
+//! so those keep only their SQLSTATE. Decode errors are summarised without their source.
+
+use sigillo_domain::store::StoreError;
+use sqlx::migrate::MigrateError;
+
+pub(crate) fn store_error(err: sqlx::Error) -> StoreError {
+    match err {
+        sqlx::Error::Database(db) => {
+            let code = db.code().map(|c| c.into_owned()).unwrap_or_default();
+            let message = if code.starts_with("22") {
+                format!("invalid data (SQLSTATE {code})")
+            } else {
+                format!("{} (SQLSTATE {code})", db.message())
+            };
+            if is_transient(&code) { StoreError::Unavailable(message) } else { StoreError::Other(message) }
+        }
+        sqlx::Error::Io(_)
+        | sqlx::Error::Tls(_)
+        | sqlx::Error::Protocol(_)
+        | sqlx::Error::PoolTimedOut
+        | sqlx::Error::PoolClosed
+        | sqlx::Error::WorkerCrashed => StoreError::Unavailable(err.to_string()),
+        sqlx::Error::ColumnDecode { index, .. } => StoreError::Corrupt(format!("column {index} does not decode")),
+        sqlx::Error::Decode(_) => StoreError::Corrupt("a stored value does not decode".to_owned()),
+        // The URL may hold a password: say nothing about it.
+        sqlx::Error::Configuration(_) => StoreError::Other("invalid PostgreSQL URL or option".to_owned()),
+        sqlx::Error::Migrate(err) => migrate_error(*err),
+        other => StoreError::Other(other.to_string()),
+    }
+}
+
+/// Connection failures, server shutdown, too many connections, serialisation failures and
+/// deadlocks: the same call may succeed later.
+fn is_transient(sqlstate: &str) -> bool {
+    sqlstate.starts_with("08")
+        || sqlstate.starts_with("53")
+        || sqlstate.starts_with("57P")
+        || sqlstate == "40001"
+        || sqlstate == "40P01"
+}
+
+pub(crate) fn migrate_error(err: MigrateError) -> StoreError {
+    match err {
+        MigrateError::Execute(err) | MigrateError::ExecuteMigration(err, _) => store_error(err),
+        other => StoreError::Other(format!("migration failed: {other}")),
+    }
+}
+
+/// A stored value that the domain no longer accepts; names the column, never the value.
+pub(crate) fn corrupt(column: &str) -> StoreError {
+    StoreError::Corrupt(format!("insured_persons.{column}"))
+}

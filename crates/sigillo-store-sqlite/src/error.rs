@@ -1,0 +1,45 @@
+//! sqlx errors as [`StoreError`]s. SQLite's messages name tables, columns and constraints, never
+//! the values of a row; decode errors are summarised without their source, which may quote a value.
+
+use sigillo_domain::store::StoreError;
+use sqlx::migrate::MigrateError;
+
+// Primary result codes (the low byte of an extended code) that mean "try again later".
+const SQLITE_BUSY: i64 = 5;
+const SQLITE_LOCKED: i64 = 6;
+const SQLITE_IOERR: i64 = 10;
+const SQLITE_FULL: i64 = 13;
+const SQLITE_CANTOPEN: i64 = 14;
+
+pub(crate) fn store_error(err: sqlx::Error) -> StoreError {
+    match err {
+        sqlx::Error::Database(db) => {
+            let code = db.code().and_then(|c| c.parse::<i64>().ok()).unwrap_or(-1);
+            let message = format!("{} (SQLite code {code})", db.message());
+            match code & 0xff {
+                SQLITE_BUSY | SQLITE_LOCKED | SQLITE_IOERR | SQLITE_FULL | SQLITE_CANTOPEN => StoreError::Unavailable(message),
+                _ => StoreError::Other(message),
+            }
+        }
+        sqlx::Error::Io(_) | sqlx::Error::PoolTimedOut | sqlx::Error::PoolClosed | sqlx::Error::WorkerCrashed => {
+            StoreError::Unavailable(err.to_string())
+        }
+        sqlx::Error::ColumnDecode { index, .. } => StoreError::Corrupt(format!("column {index} does not decode")),
+        sqlx::Error::Decode(_) => StoreError::Corrupt("a stored value does not decode".to_owned()),
+        sqlx::Error::Configuration(_) => StoreError::Other("invalid SQLite database URL or option".to_owned()),
+        sqlx::Error::Migrate(err) => migrate_error(*err),
+        other => StoreError::Other(other.to_string()),
+    }
+}
+
+pub(crate) fn migrate_error(err: MigrateError) -> StoreError {
+    match err {
+        MigrateError::Execute(err) | MigrateError::ExecuteMigration(err, _) => store_error(err),
+        other => StoreError::Other(format!("migration failed: {other}")),
+    }
+}
+
+/// A stored value that the domain no longer accepts; names the column, never the value.
+pub(crate) fn corrupt(column: &str) -> StoreError {
+    StoreError::Corrupt(format!("insured_persons.{column}"))
+}

@@ -1,0 +1,121 @@
+//! Sigillo's stores on SQLite, the default backend: one file in the data folder, nothing to install.
+//!
+//! SQLite lets one connection write at a time. Writes therefore go through a pool of exactly one
+//! connection, so they queue in the pool instead of failing with `SQLITE_BUSY`, while reads use a
+//! separate pool that WAL mode lets run beside the writer.
+
+mod error;
+mod registry;
+
+use std::str::FromStr;
+use std::time::Duration;
+
+use async_trait::async_trait;
+use sigillo_domain::store::{Store, StoreError};
+use sqlx::migrate::Migrator;
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous};
+
+use crate::error::{migrate_error, store_error};
+
+static MIGRATOR: Migrator = sqlx::migrate!();
+
+/// Another process holding the write lock (an import beside `serve`) is waited for this long.
+const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
+/// Page cache of the writer, in KiB: an import into a 20-million-row B-tree touches pages all over it.
+const WRITER_CACHE_KIB: u32 = 64 * 1024;
+/// Page cache of each reader, in KiB.
+const READER_CACHE_KIB: u32 = 8 * 1024;
+/// After a large import the WAL file is truncated back to this size instead of keeping its peak.
+const JOURNAL_SIZE_LIMIT: u64 = 64 * 1024 * 1024;
+
+/// The SQLite backend. Cloning is cheap: clones share the pools.
+#[derive(Debug, Clone)]
+pub struct SqliteStore {
+    read: SqlitePool,
+    write: SqlitePool,
+}
+
+impl SqliteStore {
+    /// Opens (creating if missing) the database at `url`, e.g. `sqlite://data/sigillo.db`; the
+    /// directory must exist. `sqlite::memory:` gives a private in-memory database, for tests.
+    /// Does not migrate: call [`Store::migrate`].
+    pub async fn connect(url: &str) -> Result<SqliteStore, StoreError> {
+        let base = SqliteConnectOptions::from_str(url)
+            .map_err(store_error)?
+            .create_if_missing(true)
+            .foreign_keys(true)
+            .busy_timeout(BUSY_TIMEOUT)
+            // In WAL mode, NORMAL syncs only at checkpoints: a commit that was already reported can
+            // vanish on power loss or an OS crash. FULL syncs the WAL on every commit, so a PIN
+            // issued or a lock recorded stays issued or recorded.
+            .synchronous(SqliteSynchronous::Full);
+
+        if is_in_memory(url) {
+            // Every connection to a private in-memory database would see its own empty database,
+            // and the database disappears with its last connection: keep exactly one, forever.
+            let pool = SqlitePoolOptions::new()
+                .max_connections(1)
+                .min_connections(1)
+                .idle_timeout(None)
+                .max_lifetime(None)
+                .connect_with(base)
+                .await
+                .map_err(store_error)?;
+            return Ok(SqliteStore { read: pool.clone(), write: pool });
+        }
+
+        let writer = base
+            .clone()
+            .journal_mode(SqliteJournalMode::Wal)
+            .pragma("cache_size", format!("-{WRITER_CACHE_KIB}"))
+            .pragma("journal_size_limit", JOURNAL_SIZE_LIMIT.to_string());
+        // Connecting the writer first creates the file and switches it to WAL before any reader opens it.
+        let write = SqlitePoolOptions::new().max_connections(1).connect_with(writer).await.map_err(store_error)?;
+
+        // `query_only` turns an accidental write through the read pool into an error instead of
+        // a second writer contending for the lock.
+        let reader = base.pragma("cache_size", format!("-{READER_CACHE_KIB}")).pragma("query_only", "ON");
+        let readers = std::thread::available_parallelism().map_or(4, |n| n.get().clamp(4, 16));
+        let read = SqlitePoolOptions::new()
+            .max_connections(u32::try_from(readers).unwrap_or(4))
+            .connect_with(reader)
+            .await
+            .map_err(store_error)?;
+        Ok(SqliteStore { read, write })
+    }
+
+    /// Closes both pools, waiting for connections in use to be returned (and the WAL checkpointed).
+    pub async fn close(&self) {
+        self.read.close().await;
+        self.write.close().await;
+    }
+}
+
+fn is_in_memory(url: &str) -> bool {
+    url.contains(":memory:") || url.contains("mode=memory")
+}
+
+#[async_trait]
+impl Store for SqliteStore {
+    async fn migrate(&self) -> Result<(), StoreError> {
+        // sqlx takes no lock for SQLite migrations: within this process the single write connection
+        // serialises them; a second process migrating at the same moment makes one of the two fail
+        // on the version it lost, and a second pass then finds everything applied.
+        match MIGRATOR.run(&self.write).await {
+            Ok(()) => Ok(()),
+            Err(first) => {
+                tracing::warn!(error = %first, "SQLite migration failed, retrying once");
+                MIGRATOR.run(&self.write).await.map_err(migrate_error)
+            }
+        }
+    }
+
+    async fn ping(&self) -> Result<(), StoreError> {
+        sqlx::query("SELECT 1").execute(&self.read).await.map_err(store_error)?;
+        Ok(())
+    }
+
+    fn backend(&self) -> &'static str {
+        "sqlite"
+    }
+}

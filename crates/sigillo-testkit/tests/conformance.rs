@@ -1,0 +1,111 @@
+//! Every conformance story on every backend. PostgreSQL tests print `SKIPPED …` and pass when no
+//! server answers, except in CI (`CI=true`), where they fail.
+
+use std::time::Instant;
+
+use sigillo_domain::registry::InsuredPerson;
+use sigillo_domain::store::{RegistryStore, Store};
+use sigillo_testkit::story::registry;
+use sigillo_testkit::{fixtures, postgres_store, sqlite_store};
+
+/// One module per story, with a test per backend: `cargo test -p sigillo-testkit round_trip`.
+macro_rules! on_every_backend {
+    ($($story:ident),* $(,)?) => {$(
+        mod $story {
+            use super::*;
+
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn sqlite() {
+                let (store, _dir) = sqlite_store().await;
+                registry::$story(&store).await;
+            }
+
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn postgres() {
+                if let Some(db) = postgres_store().await {
+                    registry::$story(db.store()).await;
+                }
+            }
+        }
+    )*};
+}
+
+on_every_backend!(
+    registry_story,
+    migrate_and_ping,
+    round_trip,
+    upsert_updates,
+    batch_duplicates_keep_last,
+    contribution_history,
+    contributions_for_unknown_person_store_nothing,
+    big_batch,
+    concurrent_writers,
+);
+
+#[tokio::test]
+async fn sqlite_in_memory_works_too() {
+    let store = sigillo_store_sqlite::SqliteStore::connect("sqlite::memory:").await.expect("in-memory SQLite");
+    store.migrate().await.expect("migrate");
+    registry::round_trip(&store).await;
+    registry::contribution_history(&store).await;
+}
+
+#[tokio::test]
+async fn sqlite_data_survives_reopening() {
+    let (store, dir) = sqlite_store().await;
+    let someone = fixtures::person(5);
+    store.upsert_persons(std::slice::from_ref(&someone)).await.expect("upsert");
+    store.close().await;
+    let url = format!("sqlite://{}", dir.path().join("sigillo.db").display());
+    let reopened = sigillo_store_sqlite::SqliteStore::connect(&url).await.expect("reopen");
+    reopened.migrate().await.expect("migrate an existing database");
+    assert_eq!(reopened.find_person(&someone.fiscal_code).await.expect("find"), Some(someone));
+}
+
+/// Upserts 200,000 generated persons in import-sized batches and prints rows per second:
+/// a fresh import, the same file again (nothing changes), and again with every row changed.
+async fn measure_upserts(store: &dyn Store, batch: usize) {
+    const PEOPLE: u64 = 200_000;
+    let started = Instant::now();
+    let mut people = fixtures::persons(0, PEOPLE);
+    eprintln!("[{}] generated {PEOPLE} persons in {:.2?}", store.backend(), started.elapsed());
+    let pass = |label: &'static str, people: Vec<InsuredPerson>| async move {
+        let started = Instant::now();
+        for chunk in people.chunks(batch) {
+            store.upsert_persons(chunk).await.expect("upsert");
+        }
+        let seconds = started.elapsed().as_secs_f64();
+        eprintln!(
+            "[{}] {label:<10} {PEOPLE} rows, batches of {batch}: {seconds:.2} s = {:.0} rows/s",
+            store.backend(),
+            PEOPLE as f64 / seconds
+        );
+        people
+    };
+    people = pass("insert", people).await;
+    people = pass("unchanged", people).await;
+    for p in &mut people {
+        p.contribution_weeks += 1;
+    }
+    pass("changed", people).await;
+    assert_eq!(store.count_persons().await.expect("count"), PEOPLE);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "measurement: cargo test --release -p sigillo-testkit --test conformance -- --ignored --nocapture"]
+async fn throughput_sqlite() {
+    for batch in [1_000, 5_000] {
+        let (store, _dir) = sqlite_store().await;
+        measure_upserts(&store, batch).await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "measurement: cargo test --release -p sigillo-testkit --test conformance -- --ignored --nocapture"]
+async fn throughput_postgres() {
+    for batch in [1_000, 5_000] {
+        if let Some(db) = postgres_store().await {
+            measure_upserts(db.store(), batch).await;
+        }
+    }
+}

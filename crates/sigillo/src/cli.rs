@@ -1,0 +1,97 @@
+//! The `sigillo` command line (API.md): one subcommand per job an operator or administrator runs.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand};
+use sigillo_domain::fiscal_code::Sex;
+use time::Date;
+
+#[derive(Debug, Parser)]
+#[command(name = "sigillo", version, about = "Sigillo: PIN personali per i servizi online dell'Istituto")]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Start portal, back-office, API, OpenID Connect and delivery worker on one port.
+    Serve,
+    /// Create or upgrade the database schema.
+    Migrate,
+    /// The insured-person registry.
+    #[command(subcommand)]
+    Registry(RegistryCommand),
+    /// Codice fiscale tools.
+    #[command(subcommand, name = "fiscal-code")]
+    FiscalCode(FiscalCodeCommand),
+    /// Synthetic demo data.
+    #[command(subcommand)]
+    Demo(DemoCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum RegistryCommand {
+    /// Load insured persons from a CSV file (upsert by fiscal code).
+    Import { file: PathBuf },
+    /// Print one stored person as JSON.
+    Show { code: String },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum FiscalCodeCommand {
+    /// Check a codice fiscale, and its consistency with whatever personal data is given.
+    Check(CheckArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct CheckArgs {
+    pub code: String,
+    #[arg(long)]
+    pub family_name: Option<String>,
+    #[arg(long)]
+    pub given_name: Option<String>,
+    #[arg(long, value_parser = parse_date)]
+    pub birth_date: Option<Date>,
+    #[arg(long, value_parser = parse_sex)]
+    pub sex: Option<Sex>,
+    #[arg(long)]
+    pub birth_place: Option<String>,
+    /// Language of the reason: it or en.
+    #[arg(long, default_value = "it")]
+    pub lang: String,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum DemoCommand {
+    /// Fill an empty registry with synthetic persons and print a few fiscal codes to try.
+    Seed {
+        #[arg(long, default_value_t = 1_000)]
+        count: u64,
+        /// Same seed, same people.
+        #[arg(long, default_value_t = 2026)]
+        seed: u64,
+        /// Add the demo persons even if the registry already holds people.
+        #[arg(long)]
+        force: bool,
+    },
+    /// Write synthetic persons as a registry CSV (for import tests and benchmarks).
+    Csv {
+        #[arg(long, default_value_t = 1_000)]
+        count: u64,
+        #[arg(long, default_value_t = 2026)]
+        seed: u64,
+        /// Output file; standard output when absent.
+        #[arg(long)]
+        output: Option<PathBuf>,
+    },
+}
+
+fn parse_date(value: &str) -> Result<Date, String> {
+    Date::parse(value.trim(), time::macros::format_description!("[year]-[month]-[day]"))
+        .map_err(|_| "data non valida: usare AAAA-MM-GG".to_owned())
+}
+
+fn parse_sex(value: &str) -> Result<Sex, String> {
+    value.parse().map_err(|_| "sesso non valido: usare M o F".to_owned())
+}

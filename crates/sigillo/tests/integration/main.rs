@@ -1,0 +1,9 @@
+//! Integration tests of the `sigillo` binary: the real CLI and the real server on a free port,
+//! over a real SQLite file and a real PostgreSQL database. Every story runs on both backends.
+
+mod harness;
+
+mod demo;
+mod fiscal_code_check;
+mod registry;
+mod serve;
