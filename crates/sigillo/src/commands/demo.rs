@@ -24,7 +24,7 @@ pub async fn run(config: &Config, command: DemoCommand) -> anyhow::Result<ExitCo
             let report = demo::seed(store.as_ref(), count, seed, super::today()).await?;
             println!("Registro demo: {} assistiti sintetici. Codici fiscali da provare:", report.inserted);
             for showcase in &report.showcase {
-                println!("  {}  {}", showcase.fiscal_code, showcase.note);
+                println!("  {showcase}");
             }
             Ok(ExitCode::SUCCESS)
         }

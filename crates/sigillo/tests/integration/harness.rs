@@ -57,8 +57,8 @@ impl Env {
         let (database_url, pg) = match backend {
             Backend::Sqlite => (format!("sqlite://{}", data_dir.path().join("sigillo.db").display()), None),
             Backend::Postgres => {
-                let db = sigillo_testkit::db::postgres_database().await?;
-                (db.url().to_owned(), Some(db))
+                let db = sigillo_testkit::db::postgres_store().await?;
+                (database_url(&sigillo_testkit::db::pg_url(), db.name()), Some(db))
             }
         };
         Some(Env { backend, data_dir, database_url, _pg: pg })
@@ -175,4 +175,11 @@ impl Drop for Server {
         let _ = self.child.kill();
         let _ = self.child.wait();
     }
+}
+
+/// The server URL with its database name replaced (`postgres://u@h:5432/test?x` → `…/NAME?x`).
+fn database_url(server: &str, name: &str) -> String {
+    let (base, query) = server.split_once('?').map_or((server, ""), |(b, q)| (b, q));
+    let root = base.rsplit_once('/').map_or(base, |(root, _)| root);
+    if query.is_empty() { format!("{root}/{name}") } else { format!("{root}/{name}?{query}") }
 }
