@@ -20,4 +20,9 @@ if ! command -v cargo >/dev/null 2>&1; then
   exit 1
 fi
 
-cargo test --workspace --locked "$@"
+log="$(mktemp)"
+trap 'rm -f "$log"' EXIT
+cargo test --workspace --locked "$@" 2>&1 | tee "$log"
+# One closing line for the whole run, summed over every test binary.
+awk '/^test result:/ { passed += $4; failed += $6; ignored += $8 }
+     END { printf "%d passed, %d failed, %d skipped\n", passed, failed, ignored }' "$log"

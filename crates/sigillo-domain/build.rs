@@ -38,11 +38,7 @@ fn main() -> Result<(), Box<dyn Error>> {
             return Err(at("bad province or empty name").into());
         }
         let from = date(from).ok_or_else(|| at("bad valid_from"))?;
-        let until = if until.is_empty() {
-            None
-        } else {
-            Some(date(until).ok_or_else(|| at("bad valid_until"))?)
-        };
+        let until = if until.is_empty() { None } else { Some(date(until).ok_or_else(|| at("bad valid_until"))?) };
         if until.is_some_and(|u| u < from) {
             return Err(at("valid_until before valid_from").into());
         }

@@ -15,7 +15,7 @@ use time::Date;
 use tokio::sync::mpsc;
 
 /// Rows per transaction: large enough to amortise the commit, small enough to keep memory low.
-const BATCH_ROWS: usize = 2_000;
+const BATCH_ROWS: usize = 5_000;
 /// Batches parsed ahead of the database.
 const BATCHES_AHEAD: usize = 4;
 

@@ -3,36 +3,16 @@
 //! Run: `cargo bench -p sigillo-domain --bench fiscal_code`. Criterion reports elements/s:
 //! one element is one full validation.
 
-#![allow(
-    clippy::unwrap_used,
-    reason = "a benchmark of valid codes stops on the first invalid one"
-)]
+#![allow(clippy::unwrap_used, reason = "a benchmark of valid codes stops on the first invalid one")]
 
 use std::hint::black_box;
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use sigillo_domain::fiscal_code::{Date, FiscalCode, PersonalData, Sex, places};
 
-const FAMILY_NAMES: [&str; 8] = [
-    "Rossi",
-    "D'Angelo",
-    "De Luca",
-    "Müller",
-    "Esposito",
-    "Dell'Orto-Bianchi",
-    "Fo",
-    "Nguyễn",
-];
-const GIVEN_NAMES: [&str; 8] = [
-    "Mario",
-    "Nicolò",
-    "Anna Maria",
-    "Gianfranco",
-    "Zoë",
-    "Jürgen",
-    "Al",
-    "Maria Grazia",
-];
+const FAMILY_NAMES: [&str; 8] =
+    ["Rossi", "D'Angelo", "De Luca", "Müller", "Esposito", "Dell'Orto-Bianchi", "Fo", "Nguyễn"];
+const GIVEN_NAMES: [&str; 8] = ["Mario", "Nicolò", "Anna Maria", "Gianfranco", "Zoë", "Jürgen", "Al", "Maria Grazia"];
 
 struct Case {
     input: String,
@@ -58,14 +38,10 @@ impl Case {
 /// 1,024 valid codes from current places: plain, omocodes, and lower case with spaces.
 fn cases() -> Vec<Case> {
     let first = Date::from_calendar_date(1930, time::Month::January, 1).unwrap_or(Date::MIN);
-    let places: Vec<_> = places::all()
-        .filter(|p| p.is_current() && p.valid_from.is_some_and(|f| f <= first))
-        .collect();
+    let places: Vec<_> = places::all().filter(|p| p.is_current() && p.valid_from.is_some_and(|f| f <= first)).collect();
     let mut state: u64 = 0x5eed;
     let mut next = move || {
-        state = state
-            .wrapping_mul(6_364_136_223_846_793_005)
-            .wrapping_add(1_442_695_040_888_963_407);
+        state = state.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1_442_695_040_888_963_407);
         (state >> 33) as usize
     };
     (0..1024)
@@ -75,27 +51,14 @@ fn cases() -> Vec<Case> {
             let birth_date = first + time::Duration::days((next() % 30_000) as i64);
             let sex = if next() % 2 == 0 { Sex::M } else { Sex::F };
             let birth_place = places[next() % places.len()].code;
-            let person = PersonalData {
-                family_name,
-                given_name,
-                birth_date,
-                sex,
-                birth_place,
-            };
+            let person = PersonalData { family_name, given_name, birth_date, sex, birth_place };
             let code = FiscalCode::compute(&person).unwrap();
             let input = match i % 10 {
                 0 | 1 => code.with_omocodia((next() % 127 + 1) as u8).to_string(),
                 2 => format!("{} {}", &code.as_str()[..6].to_lowercase(), &code.as_str()[6..]),
                 _ => code.to_string(),
             };
-            Case {
-                input,
-                family_name,
-                given_name,
-                birth_date,
-                sex,
-                birth_place,
-            }
+            Case { input, family_name, given_name, birth_date, sex, birth_place }
         })
         .collect()
 }
@@ -103,9 +66,7 @@ fn cases() -> Vec<Case> {
 fn bench(c: &mut Criterion) {
     let cases = cases();
     for case in &cases {
-        FiscalCode::parse(&case.input)
-            .and_then(|code| code.check_consistency(&case.person()))
-            .unwrap();
+        FiscalCode::parse(&case.input).and_then(|code| code.check_consistency(&case.person())).unwrap();
     }
     let mut group = c.benchmark_group("fiscal_code");
     group.throughput(Throughput::Elements(cases.len() as u64));

@@ -59,18 +59,12 @@ fn every_independent_code_parses_and_is_consistent() {
             // Our own encoder gives the library's code, up to omocodia.
             let computed = FiscalCode::compute(&row.person)?;
             if computed != code.base() {
-                return Err(FiscalCodeError::WrongCheckCharacter {
-                    expected: '?',
-                    found: '?',
-                });
+                return Err(FiscalCodeError::WrongCheckCharacter { expected: '?', found: '?' });
             }
             Ok(())
         });
         if let Err(err) = outcome {
-            failures.push(format!(
-                "line {}: {} {:?}: {err:?}",
-                row.line, row.fiscal_code, row.person
-            ));
+            failures.push(format!("line {}: {} {:?}: {err:?}", row.line, row.fiscal_code, row.person));
         }
     }
     assert!(
@@ -85,10 +79,7 @@ fn every_independent_code_parses_and_is_consistent() {
 
 #[test]
 fn every_corrupted_row_fails_with_the_expected_error() {
-    let rows = rows(
-        INVALID,
-        "fiscal_code,family_name,given_name,birth_date,sex,birth_place,expected_error,python",
-    );
+    let rows = rows(INVALID, "fiscal_code,family_name,given_name,birth_date,sex,birth_place,expected_error,python");
     assert!(rows.len() >= 80, "{}", rows.len());
     let mut failures = Vec::new();
     let mut kinds = std::collections::BTreeSet::new();
@@ -97,10 +88,9 @@ fn every_corrupted_row_fails_with_the_expected_error() {
         kinds.insert(expected);
         match FiscalCode::parse(row.fiscal_code).and_then(|code| code.check_consistency(&row.person)) {
             Err(err) if err.kind() == expected => {}
-            other => failures.push(format!(
-                "line {}: {} expected {expected}, got {other:?}",
-                row.line, row.fiscal_code
-            )),
+            other => {
+                failures.push(format!("line {}: {} expected {expected}, got {other:?}", row.line, row.fiscal_code))
+            }
         }
     }
     assert!(failures.is_empty(), "{}", failures.join("\n"));

@@ -9,9 +9,9 @@ use std::time::Duration;
 
 use async_trait::async_trait;
 use sigillo_domain::store::{Store, StoreError};
+use sqlx::Connection;
 use sqlx::migrate::Migrator;
 use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
-use sqlx::Connection;
 
 use crate::error::{migrate_error, store_error};
 
@@ -43,10 +43,15 @@ impl PostgresStore {
 
     /// Like [`PostgresStore::connect`], from options built in code (tests pick the database this way).
     pub async fn connect_with(options: PgConnectOptions, max_connections: u32) -> Result<PostgresStore, StoreError> {
+        // Name the sessions in pg_stat_activity, unless the URL already does.
+        let options = match options.get_application_name() {
+            Some(_) => options,
+            None => options.application_name("sigillo"),
+        };
         let pool = PgPoolOptions::new()
             .max_connections(max_connections.max(1))
             .acquire_timeout(ACQUIRE_TIMEOUT)
-            .connect_with(options.application_name("sigillo"))
+            .connect_with(options)
             .await
             .map_err(store_error)?;
         Ok(PostgresStore { pool })

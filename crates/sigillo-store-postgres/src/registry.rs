@@ -175,11 +175,8 @@ impl RegistryStore for PostgresStore {
     }
 
     async fn find_person(&self, code: &FiscalCode) -> Result<Option<InsuredPerson>, StoreError> {
-        let row = sqlx::query(SELECT_PERSON)
-            .bind(code.as_str())
-            .fetch_optional(&self.pool)
-            .await
-            .map_err(store_error)?;
+        let row =
+            sqlx::query(SELECT_PERSON).bind(code.as_str()).fetch_optional(&self.pool).await.map_err(store_error)?;
         row.as_ref().map(person_from_row).transpose()
     }
 
@@ -196,8 +193,12 @@ impl RegistryStore for PostgresStore {
         histories.sort_unstable_by(|a, b| a.0.as_str().cmp(b.0.as_str()));
         let codes: Vec<&str> = histories.iter().map(|(code, _)| code.as_str()).collect();
         let lines = histories.iter().map(|(_, years)| years.len()).sum();
-        let (mut line_codes, mut years, mut employers, mut weeks) =
-            (Vec::with_capacity(lines), Vec::with_capacity(lines), Vec::with_capacity(lines), Vec::with_capacity(lines));
+        let (mut line_codes, mut years, mut employers, mut weeks) = (
+            Vec::with_capacity(lines),
+            Vec::with_capacity(lines),
+            Vec::with_capacity(lines),
+            Vec::with_capacity(lines),
+        );
         for (code, history) in &histories {
             check_history(history)?;
             for line in history {
@@ -210,12 +211,13 @@ impl RegistryStore for PostgresStore {
 
         let mut tx = self.pool.begin().await.map_err(store_error)?;
         // FOR KEY SHARE keeps the persons from being deleted until the new lines are in.
-        let known: i64 =
-            sqlx::query_scalar("SELECT count(*) FROM (SELECT 1 FROM insured_persons WHERE fiscal_code = ANY($1) FOR KEY SHARE) AS p")
-                .bind(&codes)
-                .fetch_one(&mut *tx)
-                .await
-                .map_err(store_error)?;
+        let known: i64 = sqlx::query_scalar(
+            "SELECT count(*) FROM (SELECT 1 FROM insured_persons WHERE fiscal_code = ANY($1) FOR KEY SHARE) AS p",
+        )
+        .bind(&codes)
+        .fetch_one(&mut *tx)
+        .await
+        .map_err(store_error)?;
         if usize::try_from(known).ok() != Some(codes.len()) {
             // Dropping `tx` rolls back: nothing of this call is stored.
             return Err(StoreError::Other("contributions for a fiscal code that is not in the registry".to_owned()));
@@ -241,11 +243,13 @@ impl RegistryStore for PostgresStore {
 
     async fn contributions(&self, code: &FiscalCode) -> Result<Vec<ContributionYear>, StoreError> {
         // `employer` is COLLATE "C": byte order, the same as SQLite's BINARY on the other backend.
-        let rows = sqlx::query("SELECT year, employer, weeks FROM contributions WHERE fiscal_code = $1 ORDER BY year, employer")
-            .bind(code.as_str())
-            .fetch_all(&self.pool)
-            .await
-            .map_err(store_error)?;
+        let rows = sqlx::query(
+            "SELECT year, employer, weeks FROM contributions WHERE fiscal_code = $1 ORDER BY year, employer",
+        )
+        .bind(code.as_str())
+        .fetch_all(&self.pool)
+        .await
+        .map_err(store_error)?;
         rows.iter()
             .map(|row| {
                 let bad = |_| StoreError::Corrupt("contributions row".to_owned());

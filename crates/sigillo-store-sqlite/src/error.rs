@@ -17,7 +17,9 @@ pub(crate) fn store_error(err: sqlx::Error) -> StoreError {
             let code = db.code().and_then(|c| c.parse::<i64>().ok()).unwrap_or(-1);
             let message = format!("{} (SQLite code {code})", db.message());
             match code & 0xff {
-                SQLITE_BUSY | SQLITE_LOCKED | SQLITE_IOERR | SQLITE_FULL | SQLITE_CANTOPEN => StoreError::Unavailable(message),
+                SQLITE_BUSY | SQLITE_LOCKED | SQLITE_IOERR | SQLITE_FULL | SQLITE_CANTOPEN => {
+                    StoreError::Unavailable(message)
+                }
                 _ => StoreError::Other(message),
             }
         }

@@ -21,11 +21,16 @@ static MIGRATOR: Migrator = sqlx::migrate!();
 
 /// Another process holding the write lock (an import beside `serve`) is waited for this long.
 const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
-/// Page cache of the writer, in KiB: an import into a 20-million-row B-tree touches pages all over it.
-const WRITER_CACHE_KIB: u32 = 64 * 1024;
+/// Page cache of the writer, in KiB (taken only as pages are read). An import inserts all over
+/// the fiscal-code index; at 2 million rows 256 MiB imported 62,000 rows/s against 47,000 with 64 MiB.
+const WRITER_CACHE_KIB: u32 = 256 * 1024;
 /// Page cache of each reader, in KiB.
 const READER_CACHE_KIB: u32 = 8 * 1024;
-/// After a large import the WAL file is truncated back to this size instead of keeping its peak.
+/// Pages the WAL may hold before a commit copies them into the database. With SQLite's 1,000
+/// (4 MiB) an import checkpoints after almost every batch, syncing the database file each time;
+/// 16,384 (64 MiB) lets index pages rewritten by consecutive batches be copied once.
+const WAL_AUTOCHECKPOINT_PAGES: u32 = 16_384;
+/// After a checkpoint the WAL file is truncated back to this size instead of keeping its peak.
 const JOURNAL_SIZE_LIMIT: u64 = 64 * 1024 * 1024;
 
 /// The SQLite backend. Cloning is cheap: clones share the pools.
@@ -68,6 +73,7 @@ impl SqliteStore {
             .clone()
             .journal_mode(SqliteJournalMode::Wal)
             .pragma("cache_size", format!("-{WRITER_CACHE_KIB}"))
+            .pragma("wal_autocheckpoint", WAL_AUTOCHECKPOINT_PAGES.to_string())
             .pragma("journal_size_limit", JOURNAL_SIZE_LIMIT.to_string());
         // Connecting the writer first creates the file and switches it to WAL before any reader opens it.
         let write = SqlitePoolOptions::new().max_connections(1).connect_with(writer).await.map_err(store_error)?;

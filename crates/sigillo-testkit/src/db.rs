@@ -5,6 +5,8 @@
 //! [`DEFAULT_PG_URL`]), dropped when the guard is dropped. A test process that dies before its
 //! guards drop leaves databases behind; the next run sweeps those more than an hour old.
 
+#![allow(clippy::expect_used, clippy::unwrap_used, clippy::panic, reason = "test support: failing loudly is its job")]
+
 use std::ops::Deref;
 use std::str::FromStr;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -84,7 +86,9 @@ impl Drop for PgTestDb {
 async fn drop_database(admin: &PgConnectOptions, name: &str) {
     let result = async {
         let mut conn = PgConnection::connect_with(admin).await?;
-        sqlx::raw_sql(AssertSqlSafe(format!(r#"DROP DATABASE IF EXISTS "{name}" WITH (FORCE)"#))).execute(&mut conn).await?;
+        sqlx::raw_sql(AssertSqlSafe(format!(r#"DROP DATABASE IF EXISTS "{name}" WITH (FORCE)"#)))
+            .execute(&mut conn)
+            .await?;
         conn.close().await
     };
     if let Err(err) = result.await {
@@ -105,6 +109,13 @@ fn in_ci() -> bool {
 /// answers. In CI (`CI=true`) a missing server fails the test instead: PostgreSQL is never
 /// skipped silently there.
 pub async fn postgres_store() -> Option<PgTestDb> {
+    let db = empty_postgres_store().await?;
+    db.store.migrate().await.expect("PostgreSQL migrations failed");
+    Some(db)
+}
+
+/// Like [`postgres_store`], but not migrated: for tests of migrating itself.
+pub async fn empty_postgres_store() -> Option<PgTestDb> {
     let url = pg_url();
     let admin = PgConnectOptions::from_str(&url).expect("SIGILLO_TEST_PG_URL is not a valid PostgreSQL URL");
     let mut conn = match tokio::time::timeout(CONNECT_TIMEOUT, PgConnection::connect_with(&admin)).await {
@@ -125,11 +136,9 @@ pub async fn postgres_store() -> Option<PgTestDb> {
         .expect("cannot create a test database");
     let _ = conn.close().await;
 
-    // From here on the guard drops the database, even if migrating panics.
     let store = PostgresStore::connect_with(admin.clone().database(&name), 4).await;
-    let guard = PgTestDb { store: store.expect("cannot connect to the new test database"), name, admin };
-    guard.store.migrate().await.expect("PostgreSQL migrations failed");
-    Some(guard)
+    // From here on the guard drops the database, even if the test panics.
+    Some(PgTestDb { store: store.expect("cannot connect to the new test database"), name, admin })
 }
 
 fn unreachable_server(url: &str, why: &str) -> Option<PgTestDb> {
@@ -171,7 +180,8 @@ async fn sweep_stale(conn: &mut PgConnection, admin: &PgConnectOptions) {
         .unwrap_or_default();
     let cutoff = unix_seconds().saturating_sub(STALE_AFTER.as_secs());
     for name in names {
-        let created = name.strip_prefix(PREFIX).and_then(|rest| rest.split('_').next()).and_then(|s| s.parse::<u64>().ok());
+        let created =
+            name.strip_prefix(PREFIX).and_then(|rest| rest.split('_').next()).and_then(|s| s.parse::<u64>().ok());
         if created.is_some_and(|created| created < cutoff) {
             drop_database(admin, &name).await;
         }

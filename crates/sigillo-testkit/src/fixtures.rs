@@ -1,8 +1,11 @@
 //! Deterministic synthetic insured persons: the same index always gives the same person, with a
 //! valid fiscal code computed from their data.
 //!
-//! Indices below [`UNIQUE_INDICES`] give pairwise different fiscal codes: the index fixes the
-//! birth date and the family name together, and no two family names here share a code.
+//! Indices below [`UNIQUE_INDICES`] give pairwise different fiscal codes: within a block of
+//! [`BLOCK`] indices the index fixes the birth date and the family name together (no two family
+//! names here share a code), and the same position in different blocks is born somewhere else.
+
+#![allow(clippy::expect_used, clippy::unwrap_used, clippy::panic, reason = "test support: failing loudly is its job")]
 
 use std::sync::OnceLock;
 
@@ -12,10 +15,46 @@ use time::{Date, Duration, Month};
 
 /// Family names, each with a different three-letter code; apostrophes, spaces and accents included.
 const FAMILY_NAMES: [&str; 40] = [
-    "Rossi", "Bianchi", "Esposito", "Romano", "Colombo", "Ricci", "Marchetti", "Greco", "Bruno", "Ruggiero",
-    "Conti", "De Luca", "Mancini", "Costa", "Giordano", "Rizzo", "Lombardi", "Zanetti", "Barbieri", "Fontana",
-    "Santoro", "Mariani", "Rinaldi", "Caruso", "Ferrara", "Galli", "Martini", "Leone", "Longo", "Gentile",
-    "Pace", "Vitale", "Serra", "Coppola", "D'Angelo", "Dell'Acqua", "Fabbri", "Pellegrino", "Palumbo", "Sanna",
+    "Rossi",
+    "Bianchi",
+    "Esposito",
+    "Romano",
+    "Colombo",
+    "Ricci",
+    "Marchetti",
+    "Greco",
+    "Bruno",
+    "Ruggiero",
+    "Conti",
+    "De Luca",
+    "Mancini",
+    "Costa",
+    "Giordano",
+    "Rizzo",
+    "Lombardi",
+    "Zanetti",
+    "Barbieri",
+    "Fontana",
+    "Santoro",
+    "Mariani",
+    "Rinaldi",
+    "Caruso",
+    "Ferrara",
+    "Galli",
+    "Martini",
+    "Leone",
+    "Longo",
+    "Gentile",
+    "Pace",
+    "Vitale",
+    "Serra",
+    "Coppola",
+    "D'Angelo",
+    "Dell'Acqua",
+    "Fabbri",
+    "Pellegrino",
+    "Palumbo",
+    "Sanna",
 ];
 
 const GIVEN_NAMES: [(&str, Sex); 24] = [
@@ -69,13 +108,18 @@ const FOREIGN_TOWNS: [(&str, &str, &str, &str); 5] = [
     ("Dublin", "", "", "IE"),
 ];
 
-const STREETS: [&str; 6] = ["Via Roma", "Corso Italia", "Piazza Garibaldi", "Viale dei Mille", "Via dell'Orso", "Rue de la Paix"];
+const STREETS: [&str; 6] =
+    ["Via Roma", "Corso Italia", "Piazza Garibaldi", "Viale dei Mille", "Via dell'Orso", "Rue de la Paix"];
 
 /// Birth dates run over sixty years from here; sixty keeps the two-digit year of the code unique.
 const FIRST_BIRTH_DATE: Date = time::macros::date!(1945 - 01 - 01);
 const BIRTH_DAYS: u64 = 365 * 60;
-/// How many indices give pairwise different fiscal codes.
-pub const UNIQUE_INDICES: u64 = BIRTH_DAYS * FAMILY_NAMES.len() as u64;
+/// Indices in which each (family name, birth date) pair occurs once.
+pub const BLOCK: u64 = BIRTH_DAYS * FAMILY_NAMES.len() as u64;
+/// How many indices give pairwise different fiscal codes (about 87 million): one block per
+/// birth place of the shortest list, the foreign states (a test checks there are enough).
+pub const UNIQUE_INDICES: u64 = BLOCK * MIN_BIRTH_PLACES;
+const MIN_BIRTH_PLACES: u64 = 100;
 
 /// SplitMix64: a cheap, well-mixed hash, so neighbouring indices look unrelated.
 fn mix(index: u64, salt: u64) -> u64 {
@@ -99,23 +143,25 @@ fn birth_places(kind: PlaceKind) -> &'static [&'static Place] {
         PlaceKind::Country => &COUNTRIES,
     };
     cell.get_or_init(|| {
-        places::all()
-            .filter(|p| p.kind == kind && p.is_current() && p.is_valid_on(FIRST_BIRTH_DATE))
-            .collect()
+        places::all().filter(|p| p.kind == kind && p.is_current() && p.is_valid_on(FIRST_BIRTH_DATE)).collect()
     })
 }
 
 /// The person with this index. Every seventh lives abroad, every tenth was born abroad, two in
 /// three have a mobile number, three in four an e-mail address.
 pub fn person(index: u64) -> InsuredPerson {
-    // (day, block) is a bijection of the index; a stride coprime with BIRTH_DAYS scatters the days.
-    let day = (index % BIRTH_DAYS) * 7919 % BIRTH_DAYS;
-    let block = index / BIRTH_DAYS;
-    let family_name = FAMILY_NAMES[usize::try_from((day + block) % FAMILY_NAMES.len() as u64).unwrap_or(0)];
+    // Within a block, (day, round) is a bijection of the position; a stride coprime with
+    // BIRTH_DAYS scatters the days. Across blocks, the birth place shifts by one per block.
+    let (position, block) = (index % BLOCK, index / BLOCK);
+    let day = (position % BIRTH_DAYS) * 7919 % BIRTH_DAYS;
+    let round = position / BIRTH_DAYS;
+    let family_name = FAMILY_NAMES[usize::try_from((day + round) % FAMILY_NAMES.len() as u64).unwrap_or(0)];
     let birth_date = FIRST_BIRTH_DATE + Duration::days(i64::try_from(day).unwrap_or(0));
     let (given_name, sex) = pick(&GIVEN_NAMES, index, 1);
     let place_kind = if index % 10 == 9 { PlaceKind::Country } else { PlaceKind::Municipality };
-    let birth_place = pick(birth_places(place_kind), index, 2).code;
+    let places = birth_places(place_kind);
+    let place = (mix(position, 2) + block) % places.len() as u64;
+    let birth_place = places[usize::try_from(place).unwrap_or(0)].code;
     let fiscal_code = FiscalCode::compute(&PersonalData { family_name, given_name, birth_date, sex, birth_place })
         .expect("fixture data always gives a valid fiscal code");
 
@@ -146,10 +192,10 @@ pub fn person(index: u64) -> InsuredPerson {
         number: format!("80380{:015}", index),
         expiry: Date::from_calendar_date(expiry_year, expiry_month, 28).expect("the 28th exists in every month"),
     };
-    let mobile = (index % 3 != 0)
+    let mobile = (!index.is_multiple_of(3))
         .then(|| PhoneNumber::parse(&format!("+39 3{:02} {:07}", mix(index, 8) % 100, index % 10_000_000)))
         .map(|m| m.expect("fixture mobile numbers are valid"));
-    let email = (index % 4 != 0)
+    let email = (!index.is_multiple_of(4))
         .then(|| {
             let ascii = |s: &str| s.chars().filter(char::is_ascii_alphabetic).collect::<String>().to_ascii_lowercase();
             Email::parse(&format!("{}.{}{index}@example.it", ascii(given_name), ascii(family_name)))
@@ -187,7 +233,8 @@ pub fn omocode_person(index: u64, mask: u8) -> InsuredPerson {
 
 /// A contribution history of a few lines, in no particular order.
 pub fn contributions(index: u64) -> Vec<ContributionYear> {
-    const EMPLOYERS: [&str; 5] = ["Acme S.p.A.", "Bottega Rossi s.n.c.", "Comune di Roma", "Èlite Servizi", "agenzia zeta"];
+    const EMPLOYERS: [&str; 5] =
+        ["Acme S.p.A.", "Bottega Rossi s.n.c.", "Comune di Roma", "Èlite Servizi", "agenzia zeta"];
     let lines = 1 + mix(index, 10) % 6;
     (0..lines)
         .map(|line| ContributionYear {
@@ -203,6 +250,12 @@ mod tests {
     use std::collections::HashSet;
 
     use super::*;
+
+    #[test]
+    fn enough_birth_places_for_every_block() {
+        assert!(birth_places(PlaceKind::Country).len() as u64 >= MIN_BIRTH_PLACES);
+        assert!(birth_places(PlaceKind::Municipality).len() as u64 >= MIN_BIRTH_PLACES);
+    }
 
     #[test]
     fn same_index_same_person() {
@@ -221,7 +274,9 @@ mod tests {
     #[test]
     fn fiscal_codes_are_unique_and_consistent() {
         let mut seen = HashSet::new();
-        for index in (0..60_000).chain(UNIQUE_INDICES - 1000..UNIQUE_INDICES) {
+        let block_edges =
+            [BLOCK - 1000..BLOCK + 1000, 5 * BLOCK..5 * BLOCK + 500, UNIQUE_INDICES - 1000..UNIQUE_INDICES];
+        for index in (0..60_000).chain(block_edges.into_iter().flatten()) {
             let p = person(index);
             assert!(seen.insert(p.fiscal_code.as_str().to_owned()), "index {index} repeats a code");
             let data = PersonalData {

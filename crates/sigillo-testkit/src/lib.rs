@@ -5,4 +5,4 @@ pub mod db;
 pub mod fixtures;
 pub mod story;
 
-pub use db::{PgTestDb, postgres_store, sqlite_store};
+pub use db::{PgTestDb, empty_postgres_store, postgres_store, sqlite_store};

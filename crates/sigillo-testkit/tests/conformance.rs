@@ -1,12 +1,16 @@
 //! Every conformance story on every backend. PostgreSQL tests print `SKIPPED …` and pass when no
 //! server answers, except in CI (`CI=true`), where they fail.
 
+#![allow(clippy::expect_used, clippy::unwrap_used, clippy::panic, reason = "test support: failing loudly is its job")]
+
 use std::time::Instant;
 
 use sigillo_domain::registry::InsuredPerson;
 use sigillo_domain::store::{RegistryStore, Store};
+use sigillo_store_postgres::PostgresStore;
+use sigillo_store_sqlite::SqliteStore;
 use sigillo_testkit::story::registry;
-use sigillo_testkit::{fixtures, postgres_store, sqlite_store};
+use sigillo_testkit::{empty_postgres_store, fixtures, postgres_store, sqlite_store};
 
 /// One module per story, with a test per backend: `cargo test -p sigillo-testkit round_trip`.
 macro_rules! on_every_backend {
@@ -44,7 +48,7 @@ on_every_backend!(
 
 #[tokio::test]
 async fn sqlite_in_memory_works_too() {
-    let store = sigillo_store_sqlite::SqliteStore::connect("sqlite::memory:").await.expect("in-memory SQLite");
+    let store = SqliteStore::connect("sqlite::memory:").await.expect("in-memory SQLite");
     store.migrate().await.expect("migrate");
     registry::round_trip(&store).await;
     registry::contribution_history(&store).await;
@@ -57,18 +61,46 @@ async fn sqlite_data_survives_reopening() {
     store.upsert_persons(std::slice::from_ref(&someone)).await.expect("upsert");
     store.close().await;
     let url = format!("sqlite://{}", dir.path().join("sigillo.db").display());
-    let reopened = sigillo_store_sqlite::SqliteStore::connect(&url).await.expect("reopen");
+    let reopened = SqliteStore::connect(&url).await.expect("reopen");
     reopened.migrate().await.expect("migrate an existing database");
     assert_eq!(reopened.find_person(&someone.fiscal_code).await.expect("find"), Some(someone));
 }
 
-/// Upserts 200,000 generated persons in import-sized batches and prints rows per second:
-/// a fresh import, the same file again (nothing changes), and again with every row changed.
+/// Nodes starting together all migrate the same new database at once.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn postgres_nodes_migrate_at_once() {
+    let Some(db) = empty_postgres_store().await else { return };
+    let node = || PostgresStore::connect_with(db.connect_options(), 2);
+    let (a, b, c) = (node().await.expect("connect"), node().await.expect("connect"), node().await.expect("connect"));
+    let results = tokio::join!(a.migrate(), b.migrate(), c.migrate(), db.store().migrate());
+    for result in [results.0, results.1, results.2, results.3] {
+        result.expect("every concurrent migrate succeeds");
+    }
+    registry::round_trip(&a).await;
+}
+
+/// Two processes (here: two stores) opening and migrating a new SQLite file at once.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sqlite_stores_migrate_at_once() {
+    let dir = tempfile::tempdir().expect("temporary directory");
+    let url = format!("sqlite://{}", dir.path().join("sigillo.db").display());
+    let first = SqliteStore::connect(&url).await.expect("connect");
+    let second = SqliteStore::connect(&url).await.expect("connect");
+    let (a, b) = tokio::join!(first.migrate(), second.migrate());
+    a.expect("first migrate");
+    b.expect("second migrate");
+    registry::round_trip(&first).await;
+    assert_eq!(second.count_persons().await.expect("count"), first.count_persons().await.expect("count"));
+}
+
+/// Upserts 200,000 generated persons (`SIGILLO_THROUGHPUT_ROWS` to change) in import-sized
+/// batches and prints rows per second: a fresh import, the same rows again (nothing changes),
+/// and again with every row changed.
 async fn measure_upserts(store: &dyn Store, batch: usize) {
-    const PEOPLE: u64 = 200_000;
+    let rows = std::env::var("SIGILLO_THROUGHPUT_ROWS").ok().and_then(|v| v.parse().ok()).unwrap_or(200_000);
     let started = Instant::now();
-    let mut people = fixtures::persons(0, PEOPLE);
-    eprintln!("[{}] generated {PEOPLE} persons in {:.2?}", store.backend(), started.elapsed());
+    let mut people = fixtures::persons(0, rows);
+    eprintln!("[{}] generated {rows} persons in {:.2?}", store.backend(), started.elapsed());
     let pass = |label: &'static str, people: Vec<InsuredPerson>| async move {
         let started = Instant::now();
         for chunk in people.chunks(batch) {
@@ -76,9 +108,9 @@ async fn measure_upserts(store: &dyn Store, batch: usize) {
         }
         let seconds = started.elapsed().as_secs_f64();
         eprintln!(
-            "[{}] {label:<10} {PEOPLE} rows, batches of {batch}: {seconds:.2} s = {:.0} rows/s",
+            "[{}] {label:<10} {rows} rows, batches of {batch}: {seconds:.2} s = {:.0} rows/s",
             store.backend(),
-            PEOPLE as f64 / seconds
+            rows as f64 / seconds
         );
         people
     };
@@ -88,7 +120,7 @@ async fn measure_upserts(store: &dyn Store, batch: usize) {
         p.contribution_weeks += 1;
     }
     pass("changed", people).await;
-    assert_eq!(store.count_persons().await.expect("count"), PEOPLE);
+    assert_eq!(store.count_persons().await.expect("count"), rows);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

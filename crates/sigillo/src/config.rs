@@ -138,20 +138,21 @@ impl Config {
             Some(value) => Some(duration("SIGILLO_PIN_MAX_AGE", value)?),
             None => Some(days(90)),
         };
-        let first_access_ttl = get("SIGILLO_FIRST_ACCESS_TTL")
-            .map_or(Ok(days(60)), |v| duration("SIGILLO_FIRST_ACCESS_TTL", v))?;
-        let recovery_ttl =
-            get("SIGILLO_RECOVERY_TTL").map_or(Ok(Duration::from_secs(24 * 3600)), |v| duration("SIGILLO_RECOVERY_TTL", v))?;
-        let issuance_cutoff = get("SIGILLO_ISSUANCE_CUTOFF").map(|v| instant("SIGILLO_ISSUANCE_CUTOFF", v)).transpose()?;
+        let first_access_ttl =
+            get("SIGILLO_FIRST_ACCESS_TTL").map_or(Ok(days(60)), |v| duration("SIGILLO_FIRST_ACCESS_TTL", v))?;
+        let recovery_ttl = get("SIGILLO_RECOVERY_TTL")
+            .map_or(Ok(Duration::from_secs(24 * 3600)), |v| duration("SIGILLO_RECOVERY_TTL", v))?;
+        let issuance_cutoff =
+            get("SIGILLO_ISSUANCE_CUTOFF").map(|v| instant("SIGILLO_ISSUANCE_CUTOFF", v)).transpose()?;
         let annulment_date = get("SIGILLO_ANNULMENT_DATE").map(|v| instant("SIGILLO_ANNULMENT_DATE", v)).transpose()?;
-        if let (Some(cutoff), Some(annulment)) = (issuance_cutoff, annulment_date) {
-            if annulment < cutoff {
-                return Err(ConfigError {
-                    variable: "SIGILLO_ANNULMENT_DATE",
-                    value: get("SIGILLO_ANNULMENT_DATE").unwrap_or_default(),
-                    reason: "deve essere successiva a SIGILLO_ISSUANCE_CUTOFF".into(),
-                });
-            }
+        if let (Some(cutoff), Some(annulment)) = (issuance_cutoff, annulment_date)
+            && annulment < cutoff
+        {
+            return Err(ConfigError {
+                variable: "SIGILLO_ANNULMENT_DATE",
+                value: get("SIGILLO_ANNULMENT_DATE").unwrap_or_default(),
+                reason: "deve essere successiva a SIGILLO_ISSUANCE_CUTOFF".into(),
+            });
         }
         let log_format = match get("SIGILLO_LOG_FORMAT").as_deref() {
             None | Some("text") => LogFormat::Text,

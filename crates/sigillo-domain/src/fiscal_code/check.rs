@@ -55,18 +55,13 @@ pub(crate) fn month_number(byte: u8) -> Option<u8> {
 
 /// Values for characters in odd (1st, 3rd, …) positions, indexed by letter A..=Z; digits 0..=9
 /// take the values of A..=J. From the Ministry decree (DM 23/12/1976).
-const ODD_VALUES: [u8; 26] = [
-    1, 0, 5, 7, 9, 13, 15, 17, 19, 21, 2, 4, 18, 20, 11, 3, 6, 8, 12, 14, 16, 10, 22, 25, 24, 23,
-];
+const ODD_VALUES: [u8; 26] =
+    [1, 0, 5, 7, 9, 13, 15, 17, 19, 21, 2, 4, 18, 20, 11, 3, 6, 8, 12, 14, 16, 10, 22, 25, 24, 23];
 
 /// Index 0..=25 of a byte in the check tables: A..=Z by letter, 0..=9 like A..=J.
 #[inline]
 fn table_index(byte: u8) -> usize {
-    usize::from(if byte.is_ascii_digit() {
-        byte - b'0'
-    } else {
-        byte.wrapping_sub(b'A')
-    }) % 26
+    usize::from(if byte.is_ascii_digit() { byte - b'0' } else { byte.wrapping_sub(b'A') }) % 26
 }
 
 /// The check character of the first 15 characters (upper-case letters and digits).
@@ -76,11 +71,7 @@ pub(crate) fn check_character(first15: &[u8]) -> u8 {
     for (position, &byte) in first15.iter().take(15).enumerate() {
         let index = table_index(byte);
         // Position 0 is the 1st, an odd position.
-        sum += if position % 2 == 0 {
-            usize::from(ODD_VALUES[index])
-        } else {
-            index
-        };
+        sum += if position % 2 == 0 { usize::from(ODD_VALUES[index]) } else { index };
     }
     // `sum % 26` < 26, so the cast cannot truncate.
     b'A' + (sum % 26) as u8
@@ -122,10 +113,7 @@ mod tests {
         assert_eq!(month_number(b'H'), Some(6));
         assert_eq!(month_number(b'T'), Some(12));
         assert_eq!(month_number(b'F'), None);
-        assert_eq!(
-            LAYOUT.iter().filter(|s| **s == Slot::Digit).count(),
-            NUMERIC_POSITIONS.len()
-        );
+        assert_eq!(LAYOUT.iter().filter(|s| **s == Slot::Digit).count(), NUMERIC_POSITIONS.len());
         assert!(NUMERIC_POSITIONS.iter().all(|&p| LAYOUT[p] == Slot::Digit));
     }
 }

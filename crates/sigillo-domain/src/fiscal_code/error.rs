@@ -161,13 +161,7 @@ struct Dmy(Date);
 
 impl fmt::Display for Dmy {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(
-            f,
-            "{:02}/{:02}/{}",
-            self.0.day(),
-            u8::from(self.0.month()),
-            self.0.year()
-        )
+        write!(f, "{:02}/{:02}/{}", self.0.day(), u8::from(self.0.month()), self.0.year())
     }
 }
 
@@ -222,11 +216,7 @@ impl Localized for FiscalCodeError {
                     format!("la data di nascita {day:02}/{month:02} del codice non esiste")
                 }
                 E::UnknownPlace { code } => format!("il codice del luogo di nascita {code} non esiste"),
-                E::PlaceNotValidOnAnyBirthDate {
-                    code,
-                    valid_from,
-                    valid_until,
-                } => format!(
+                E::PlaceNotValidOnAnyBirthDate { code, valid_from, valid_until } => format!(
                     "il codice del luogo di nascita {code} non era in uso alla data di nascita del codice ({})",
                     span(*valid_from, *valid_until, lang)
                 ),
@@ -245,12 +235,7 @@ impl Localized for FiscalCodeError {
                     sex_word(*expected, lang),
                     sex_word(*found, lang)
                 ),
-                E::BirthDateMismatch {
-                    date,
-                    code_day,
-                    code_month,
-                    code_year,
-                } => format!(
+                E::BirthDateMismatch { date, code_day, code_month, code_year } => format!(
                     "la data di nascita {} non corrisponde al codice fiscale, che indica il {code_day:02}/{code_month:02}/..{code_year:02}",
                     Dmy(*date)
                 ),
@@ -283,11 +268,7 @@ impl Localized for FiscalCodeError {
                     format!("the birth date {day:02}/{month:02} in the code does not exist")
                 }
                 E::UnknownPlace { code } => format!("the birth place code {code} does not exist"),
-                E::PlaceNotValidOnAnyBirthDate {
-                    code,
-                    valid_from,
-                    valid_until,
-                } => format!(
+                E::PlaceNotValidOnAnyBirthDate { code, valid_from, valid_until } => format!(
                     "the birth place code {code} was not in use on the code's birth date ({})",
                     span(*valid_from, *valid_until, lang)
                 ),
@@ -306,12 +287,7 @@ impl Localized for FiscalCodeError {
                     sex_word(*expected, lang),
                     sex_word(*found, lang)
                 ),
-                E::BirthDateMismatch {
-                    date,
-                    code_day,
-                    code_month,
-                    code_year,
-                } => format!(
+                E::BirthDateMismatch { date, code_day, code_month, code_year } => format!(
                     "the birth date {} does not match the fiscal code, which says {code_day:02}/{code_month:02}/..{code_year:02}",
                     Dmy(*date)
                 ),

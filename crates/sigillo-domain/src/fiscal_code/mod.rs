@@ -107,22 +107,14 @@ impl FiscalCode {
         }
 
         let [y1, y2, d1, d2, p1, p2, p3] = digits;
-        let fields = DateFields {
-            year2: y1 * 10 + y2,
-            month,
-            day_field: d1 * 10 + d2,
-        };
+        let fields = DateFields { year2: y1 * 10 + y2, month, day_field: d1 * 10 + d2 };
         if !matches!(fields.day_field, 1..=31 | 41..=71) {
-            return Err(FiscalCodeError::InvalidDay {
-                found: fields.day_field,
-            });
+            return Err(FiscalCodeError::InvalidDay { found: fields.day_field });
         }
 
         let place_number = u16::from(p1) * 100 + u16::from(p2) * 10 + u16::from(p3);
-        let place =
-            places::by_key(places::key(code[11], place_number)).ok_or_else(|| FiscalCodeError::UnknownPlace {
-                code: format!("{}{p1}{p2}{p3}", char::from(code[11])),
-            })?;
+        let place = places::by_key(places::key(code[11], place_number))
+            .ok_or_else(|| FiscalCodeError::UnknownPlace { code: format!("{}{p1}{p2}{p3}", char::from(code[11])) })?;
 
         let mut any_date = false;
         for date in fields.plausible_dates(today).into_iter().flatten() {
@@ -138,25 +130,19 @@ impl FiscalCode {
                 valid_until: place.valid_until,
             })
         } else {
-            Err(FiscalCodeError::NonexistentDate {
-                day: fields.day(),
-                month: fields.month,
-            })
+            Err(FiscalCodeError::NonexistentDate { day: fields.day(), month: fields.month })
         }
     }
 
     /// Computes the base (non-omocode) code of a person.
     pub fn compute(person: &PersonalData<'_>) -> Result<FiscalCode, FiscalCodeError> {
-        let family = names::family_name_code(person.family_name).ok_or(FiscalCodeError::NameWithoutLetters {
-            field: NameField::FamilyName,
-        })?;
-        let given = names::given_name_code(person.given_name).ok_or(FiscalCodeError::NameWithoutLetters {
-            field: NameField::GivenName,
-        })?;
+        let family = names::family_name_code(person.family_name)
+            .ok_or(FiscalCodeError::NameWithoutLetters { field: NameField::FamilyName })?;
+        let given = names::given_name_code(person.given_name)
+            .ok_or(FiscalCodeError::NameWithoutLetters { field: NameField::GivenName })?;
         let place_code = person.birth_place.trim();
-        let place = places::lookup(place_code).ok_or_else(|| FiscalCodeError::UnknownPlace {
-            code: place_code.to_ascii_uppercase(),
-        })?;
+        let place = places::lookup(place_code)
+            .ok_or_else(|| FiscalCodeError::UnknownPlace { code: place_code.to_ascii_uppercase() })?;
         let date = person.birth_date;
         if !place.is_valid_on(date) {
             return Err(FiscalCodeError::PlaceNotValidOnDate { code: place.code, date });
@@ -165,9 +151,7 @@ impl FiscalCode {
         let year2 = year2(date);
         let day_field = date.day() + if person.sex == Sex::F { 40 } else { 0 };
         let [p0, p1, p2, p3] = *place.code.as_bytes() else {
-            return Err(FiscalCodeError::UnknownPlace {
-                code: place.code.to_owned(),
-            });
+            return Err(FiscalCodeError::UnknownPlace { code: place.code.to_owned() });
         };
         let mut code = [0u8; 16];
         code[..3].copy_from_slice(&family);
@@ -226,20 +210,20 @@ impl FiscalCode {
 
         let fields = self.date_fields();
         let sex = fields.sex();
-        if let Some(expected) = person.sex {
-            if expected != sex {
-                return Err(FiscalCodeError::SexMismatch { expected, found: sex });
-            }
+        if let Some(expected) = person.sex
+            && expected != sex
+        {
+            return Err(FiscalCodeError::SexMismatch { expected, found: sex });
         }
-        if let Some(date) = person.birth_date {
-            if year2(date) != fields.year2 || u8::from(date.month()) != fields.month || date.day() != fields.day() {
-                return Err(FiscalCodeError::BirthDateMismatch {
-                    date,
-                    code_day: fields.day(),
-                    code_month: fields.month,
-                    code_year: fields.year2,
-                });
-            }
+        if let Some(date) = person.birth_date
+            && (year2(date) != fields.year2 || u8::from(date.month()) != fields.month || date.day() != fields.day())
+        {
+            return Err(FiscalCodeError::BirthDateMismatch {
+                date,
+                code_day: fields.day(),
+                code_month: fields.month,
+                code_year: fields.year2,
+            });
         }
 
         if let Some(place_code) = person.birth_place {
@@ -251,10 +235,10 @@ impl FiscalCode {
                 });
             }
         }
-        if let Some(date) = person.birth_date {
-            if !self.place.is_valid_on(date) {
-                return Err(FiscalCodeError::PlaceNotValidOnDate { code: self.place.code, date });
-            }
+        if let Some(date) = person.birth_date
+            && !self.place.is_valid_on(date)
+        {
+            return Err(FiscalCodeError::PlaceNotValidOnDate { code: self.place.code, date });
         }
         Ok(())
     }
@@ -267,17 +251,10 @@ impl FiscalCode {
         let mut code = self.code;
         for (bit, &position) in NUMERIC_POSITIONS.iter().enumerate() {
             let digit = check::digit_value(code[position]).unwrap_or(0);
-            code[position] = if mask & (1 << bit) != 0 {
-                OMOCODIA_LETTERS[usize::from(digit)]
-            } else {
-                b'0' + digit
-            };
+            code[position] = if mask & (1 << bit) != 0 { OMOCODIA_LETTERS[usize::from(digit)] } else { b'0' + digit };
         }
         code[15] = check::check_character(&code[..15]);
-        FiscalCode {
-            code,
-            place: self.place,
-        }
+        FiscalCode { code, place: self.place }
     }
 
     /// The base code, with every omocodia letter turned back into its digit.
@@ -347,11 +324,7 @@ impl FiscalCode {
     /// on which its place code was in use; oldest first.
     pub fn plausible_birth_dates(&self, today: Date) -> impl Iterator<Item = Date> + use<> {
         let place = self.place;
-        self.date_fields()
-            .plausible_dates(today)
-            .into_iter()
-            .flatten()
-            .filter(move |d| place.is_valid_on(*d))
+        self.date_fields().plausible_dates(today).into_iter().flatten().filter(move |d| place.is_valid_on(*d))
     }
 
     fn date_fields(&self) -> DateFields {
@@ -370,11 +343,7 @@ impl DateFields {
     }
 
     fn day(self) -> u8 {
-        if self.day_field > 40 {
-            self.day_field - 40
-        } else {
-            self.day_field
-        }
+        if self.day_field > 40 { self.day_field - 40 } else { self.day_field }
     }
 
     /// 19yy then 20yy, each if it is a real day not after `today`.
@@ -383,9 +352,7 @@ impl DateFields {
             return [None, None];
         };
         let candidate = |century: i32| {
-            Date::from_calendar_date(century + i32::from(self.year2), month, self.day())
-                .ok()
-                .filter(|d| *d <= today)
+            Date::from_calendar_date(century + i32::from(self.year2), month, self.day()).ok().filter(|d| *d <= today)
         };
         [candidate(1900), candidate(2000)]
     }
@@ -403,10 +370,7 @@ fn normalise(input: &str) -> Result<[u8; 16], FiscalCodeError> {
                 *slot = c.to_ascii_uppercase() as u8;
             }
         } else if invalid.is_none() {
-            invalid = Some(FiscalCodeError::InvalidCharacter {
-                position: len + 1,
-                found: c,
-            });
+            invalid = Some(FiscalCodeError::InvalidCharacter { position: len + 1, found: c });
         }
         len += 1;
     }

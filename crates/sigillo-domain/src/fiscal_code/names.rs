@@ -69,10 +69,7 @@ pub(crate) fn family_name_code(name: &str) -> Option<[u8; 3]> {
     if letters.is_empty() {
         return None;
     }
-    let consonants = letters
-        .consonants
-        .get(..letters.consonant_count.min(3))
-        .unwrap_or_default();
+    let consonants = letters.consonants.get(..letters.consonant_count.min(3)).unwrap_or_default();
     Some(letters.code(consonants))
 }
 
@@ -111,15 +108,11 @@ mod tests {
     use super::*;
 
     fn family(name: &str) -> String {
-        family_name_code(name)
-            .map(|c| String::from_utf8_lossy(&c).into_owned())
-            .unwrap_or_default()
+        family_name_code(name).map(|c| String::from_utf8_lossy(&c).into_owned()).unwrap_or_default()
     }
 
     fn given(name: &str) -> String {
-        given_name_code(name)
-            .map(|c| String::from_utf8_lossy(&c).into_owned())
-            .unwrap_or_default()
+        given_name_code(name).map(|c| String::from_utf8_lossy(&c).into_owned()).unwrap_or_default()
     }
 
     #[test]

@@ -42,10 +42,7 @@ impl Place {
 }
 
 /// Builds a table date. Evaluated only while compiling the static table, so a bad date fails the build.
-#[allow(
-    clippy::panic,
-    reason = "const evaluation: a bad date in the table is a compile error, never a run-time panic"
-)]
+#[allow(clippy::panic, reason = "const evaluation: a bad date in the table is a compile error, never a run-time panic")]
 const fn day(year: i32, month: u8, day: u8) -> Option<Date> {
     let month = match month {
         1 => Month::January,
@@ -110,10 +107,7 @@ mod tests {
     #[test]
     fn rome_is_a_current_municipality() {
         let rome = lookup("H501").unwrap();
-        assert_eq!(
-            (rome.name, rome.province, rome.kind),
-            ("Roma", "RM", PlaceKind::Municipality)
-        );
+        assert_eq!((rome.name, rome.province, rome.kind), ("Roma", "RM", PlaceKind::Municipality));
         assert!(rome.is_current());
         assert!(rome.is_valid_on(date!(1980 - 01 - 01)));
         assert_eq!(lookup("h501").map(|p| p.code), Some("H501"));
@@ -154,22 +148,9 @@ mod tests {
         let places: Vec<_> = all().collect();
         assert!(places.len() > 9_900, "{}", places.len());
         assert!(places.windows(2).all(|w| w[0].code < w[1].code));
-        assert!(
-            places
-                .iter()
-                .all(|p| lookup(p.code).is_some_and(|q| std::ptr::eq(*p, q)))
-        );
-        assert!(
-            places
-                .iter()
-                .all(|p| (p.kind == PlaceKind::Country) == p.code.starts_with('Z'))
-        );
-        assert!(
-            places
-                .iter()
-                .filter(|p| p.kind == PlaceKind::Country)
-                .all(|p| p.province == "EE")
-        );
+        assert!(places.iter().all(|p| lookup(p.code).is_some_and(|q| std::ptr::eq(*p, q))));
+        assert!(places.iter().all(|p| (p.kind == PlaceKind::Country) == p.code.starts_with('Z')));
+        assert!(places.iter().filter(|p| p.kind == PlaceKind::Country).all(|p| p.province == "EE"));
         assert!(places.iter().all(|p| p.valid_from.is_some()));
     }
 }

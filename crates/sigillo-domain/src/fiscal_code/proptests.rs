@@ -30,10 +30,7 @@ const NAME_CHARS: &str = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ\
 fn name() -> impl Strategy<Value = String> {
     let chars: Vec<char> = NAME_CHARS.chars().collect();
     let letters: Vec<char> = chars.iter().copied().filter(|c| c.is_alphabetic()).collect();
-    (
-        proptest::sample::select(letters),
-        proptest::collection::vec(proptest::sample::select(chars), 0..24),
-    )
+    (proptest::sample::select(letters), proptest::collection::vec(proptest::sample::select(chars), 0..24))
         .prop_map(|(first, rest)| std::iter::once(first).chain(rest).collect())
 }
 

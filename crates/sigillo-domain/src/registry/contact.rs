@@ -147,7 +147,9 @@ mod tests {
     #[test]
     fn email_shapes() {
         assert_eq!(Email::parse(" Mario.Rossi@Example.IT ").unwrap().as_str(), "Mario.Rossi@example.it");
-        for bad in ["", "mario", "mario@", "@example.it", "mario@example", "ma rio@example.it", "a..b@example.it", "a@b..it"] {
+        for bad in
+            ["", "mario", "mario@", "@example.it", "mario@example", "ma rio@example.it", "a..b@example.it", "a@b..it"]
+        {
             assert!(Email::parse(bad).is_err(), "{bad} accepted");
         }
     }

@@ -8,6 +8,6 @@ mod contact;
 mod person;
 mod row;
 
-pub use contact::{Email, ContactError, PhoneNumber};
+pub use contact::{ContactError, Email, PhoneNumber};
 pub use person::{ContributionYear, HealthCard, InsuredPerson, Residence};
 pub use row::{COLUMNS, RegistryRow, RowError, RowProblem};

@@ -76,7 +76,9 @@ impl Localized for RowProblem {
                     Lang::En => format!("field too long (at most {max} characters)"),
                 };
             }
-            RowProblem::ControlCharacters => ("il campo contiene caratteri di controllo", "field contains control characters"),
+            RowProblem::ControlCharacters => {
+                ("il campo contiene caratteri di controllo", "field contains control characters")
+            }
             RowProblem::InvalidDate => ("data non valida (formato AAAA-MM-GG)", "invalid date (format YYYY-MM-DD)"),
             RowProblem::DateInFuture => ("la data di nascita è nel futuro", "birth date is in the future"),
             RowProblem::InvalidSex => ("sesso non valido (M o F)", "invalid sex (M or F)"),
@@ -85,12 +87,15 @@ impl Localized for RowProblem {
                 "luogo di nascita non valido (codice catastale, es. H501)",
                 "invalid birth place (Belfiore code, e.g. H501)",
             ),
-            RowProblem::UnknownBirthPlace => (
-                "codice catastale del luogo di nascita sconosciuto",
-                "unknown Belfiore code for the birth place",
-            ),
-            RowProblem::InvalidPostalCode => ("CAP non valido (5 cifre in Italia)", "invalid postal code (5 digits in Italy)"),
-            RowProblem::InvalidProvince => ("sigla della provincia non valida (2 lettere)", "invalid province (2 letters)"),
+            RowProblem::UnknownBirthPlace => {
+                ("codice catastale del luogo di nascita sconosciuto", "unknown Belfiore code for the birth place")
+            }
+            RowProblem::InvalidPostalCode => {
+                ("CAP non valido (5 cifre in Italia)", "invalid postal code (5 digits in Italy)")
+            }
+            RowProblem::InvalidProvince => {
+                ("sigla della provincia non valida (2 lettere)", "invalid province (2 letters)")
+            }
             RowProblem::InvalidCountry => (
                 "nazione non valida (codice ISO 3166 di 2 lettere, es. IT)",
                 "invalid country (ISO 3166 two-letter code, e.g. IT)",
@@ -100,8 +105,12 @@ impl Localized for RowProblem {
                 "invalid health-card number (up to 20 digits or letters)",
             ),
             RowProblem::InvalidWeeks => ("numero di settimane non valido", "invalid number of weeks"),
-            RowProblem::Contact(ContactError::InvalidPhone) => ("numero di cellulare non valido", "invalid mobile number"),
-            RowProblem::Contact(ContactError::InvalidEmail) => ("indirizzo e-mail non valido", "invalid e-mail address"),
+            RowProblem::Contact(ContactError::InvalidPhone) => {
+                ("numero di cellulare non valido", "invalid mobile number")
+            }
+            RowProblem::Contact(ContactError::InvalidEmail) => {
+                ("indirizzo e-mail non valido", "invalid e-mail address")
+            }
         };
         match lang {
             Lang::It => it.to_owned(),
@@ -154,7 +163,8 @@ impl<'a> RegistryRow<'a> {
 
     fn date(&self, index: usize) -> Result<Date, RowError> {
         let (column, value) = self.required(index)?;
-        Date::parse(value, format_description!("[year]-[month]-[day]")).or_else(|_| fail(column, RowProblem::InvalidDate))
+        Date::parse(value, format_description!("[year]-[month]-[day]"))
+            .or_else(|_| fail(column, RowProblem::InvalidDate))
     }
 }
 
@@ -298,8 +308,22 @@ mod tests {
 
     fn good() -> [&'static str; 16] {
         [
-            "rssmra80a01h501u", "Rossi", "Mario", "1980-01-01", "M", "H501", "Via Roma 1", "00100", "Roma", "RM", "IT",
-            "80380000000000000001", "2029-12-31", "520", "333 1234567", "mario.rossi@example.it",
+            "rssmra80a01h501u",
+            "Rossi",
+            "Mario",
+            "1980-01-01",
+            "M",
+            "H501",
+            "Via Roma 1",
+            "00100",
+            "Roma",
+            "RM",
+            "IT",
+            "80380000000000000001",
+            "2029-12-31",
+            "520",
+            "333 1234567",
+            "mario.rossi@example.it",
         ]
     }
 

@@ -1,6 +1,8 @@
 //! The registry conformance story. Each part uses its own fixture indices and checks counts as
 //! differences, so the parts can run alone on fresh stores or one after another on the same one.
 
+#![allow(clippy::expect_used, clippy::unwrap_used, clippy::panic, reason = "test support: failing loudly is its job")]
+
 use sigillo_domain::fiscal_code::{FiscalCode, Sex};
 use sigillo_domain::registry::{ContributionYear, Email, InsuredPerson, PhoneNumber};
 use sigillo_domain::store::{Store, StoreError};
@@ -216,11 +218,18 @@ pub async fn contributions_for_unknown_person_store_nothing(store: &dyn Store) {
     let unknown = person(402).fiscal_code;
 
     let result = store
-        .replace_contributions(&[(known.fiscal_code, vec![line(2011, "Seconda", 30)]), (unknown, vec![line(2011, "X", 1)])])
+        .replace_contributions(&[
+            (known.fiscal_code, vec![line(2011, "Seconda", 30)]),
+            (unknown, vec![line(2011, "X", 1)]),
+        ])
         .await;
     assert!(result.is_err(), "an unknown fiscal code must fail the call");
     assert!(!matches!(result, Err(StoreError::Unavailable(_))), "not a connection problem: {result:?}");
-    assert_eq!(store.contributions(&known.fiscal_code).await.expect("contributions"), kept, "nothing of the call is stored");
+    assert_eq!(
+        store.contributions(&known.fiscal_code).await.expect("contributions"),
+        kept,
+        "nothing of the call is stored"
+    );
     assert_eq!(store.contributions(&unknown).await.expect("contributions"), vec![]);
 
     // Even with an empty history.

@@ -11,8 +11,9 @@ use crate::config::Config;
 pub async fn run(config: &Config) -> anyhow::Result<ExitCode> {
     let store = crate::storage::open_migrated(config).await?;
     sigillo_web::metrics_handle();
-    let listener =
-        TcpListener::bind(config.listen).await.with_context(|| format!("impossibile ascoltare su {}", config.listen))?;
+    let listener = TcpListener::bind(config.listen)
+        .await
+        .with_context(|| format!("impossibile ascoltare su {}", config.listen))?;
     let address = listener.local_addr().context("indirizzo di ascolto sconosciuto")?;
     tracing::info!(%address, backend = store.backend(), database = %config.database_url, "Sigillo in ascolto");
     tracing::info!(

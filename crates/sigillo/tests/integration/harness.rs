@@ -38,7 +38,6 @@ pub(crate) use on_both_backends;
 
 /// A data folder and a database of the test's own, dropped afterwards.
 pub struct Env {
-    pub backend: Backend,
     pub data_dir: TempDir,
     pub database_url: String,
     _pg: Option<PgTestDb>,
@@ -61,7 +60,7 @@ impl Env {
                 (database_url(&sigillo_testkit::db::pg_url(), db.name()), Some(db))
             }
         };
-        Some(Env { backend, data_dir, database_url, _pg: pg })
+        Some(Env { data_dir, database_url, _pg: pg })
     }
 
     pub fn path(&self, name: &str) -> PathBuf {
@@ -85,10 +84,6 @@ impl Env {
 
     pub fn run(&self, args: &[&str]) -> Run {
         self.run_with(self.command(args), None)
-    }
-
-    pub fn run_stdin(&self, args: &[&str], stdin: &[u8]) -> Run {
-        self.run_with(self.command(args), Some(stdin))
     }
 
     fn run_with(&self, mut command: Command, stdin: Option<&[u8]>) -> Run {

@@ -1,3 +1,5 @@
+#![allow(clippy::expect_used, clippy::unwrap_used, clippy::panic, reason = "test support: failing loudly is its job")]
+
 //! Integration tests of the `sigillo` binary: the real CLI and the real server on a free port,
 //! over a real SQLite file and a real PostgreSQL database. Every story runs on both backends.
 

@@ -19,7 +19,9 @@ async fn ops_endpoints_answer_and_sigterm_stops_cleanly(env: Env) {
     let text = metrics.text().await.expect("text");
     let healthz_count = text
         .lines()
-        .find(|l| l.starts_with("http_requests_total{") && l.contains("route=\"/healthz\"") && l.contains("status=\"200\""))
+        .find(|l| {
+            l.starts_with("http_requests_total{") && l.contains("route=\"/healthz\"") && l.contains("status=\"200\"")
+        })
         .unwrap_or_else(|| panic!("request counter by route and status:\n{text}"));
     assert!(healthz_count.ends_with(" 1"), "{healthz_count}");
     assert!(text.contains("http_request_duration_seconds_bucket{"), "latency histogram:\n{text}");
