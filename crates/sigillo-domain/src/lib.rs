@@ -1,8 +1,15 @@
 //! Sigillo's domain: the rules, with no I/O. Storage and the web depend on this crate, never the reverse.
 
+pub mod application;
+pub mod audit;
+pub mod credential;
 pub mod fiscal_code;
 pub mod lang;
+pub mod outbox;
+pub mod pin;
 pub mod registry;
+pub mod session;
 pub mod store;
+pub mod throttle;
 
 pub use lang::{Lang, Localized};

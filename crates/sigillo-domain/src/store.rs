@@ -1,10 +1,25 @@
 //! What Sigillo needs from a database, as narrow traits. Each backend crate implements them with its
 //! own SQL and migrations; the conformance story in `sigillo-testkit` runs against every backend.
+//!
+//! Writes that belong together go through [`CredentialStore::commit`]: one [`Changes`] value is one
+//! database transaction, so a state change, its outbox messages and its audit entries are stored
+//! together or not at all. Concurrency is optimistic: a credential update names the version it was
+//! computed from, and a stale one fails the whole commit with [`StoreError::Conflict`].
+
+use std::time::Duration;
 
 use async_trait::async_trait;
+use time::OffsetDateTime;
+use uuid::Uuid;
 
+use crate::application::{Application, ApplicationType};
+use crate::audit::{AuditEvent, StoredAuditEvent};
+use crate::credential::Credential;
 use crate::fiscal_code::FiscalCode;
+use crate::outbox::{OutboundMessage, OutboxStats, QueuedMessage};
 use crate::registry::{ContributionYear, InsuredPerson};
+use crate::session::Session;
+use crate::throttle::LoginAttempts;
 
 /// A storage failure. Messages never carry row contents (they may hold personal data).
 #[derive(Debug, thiserror::Error)]
@@ -15,6 +30,10 @@ pub enum StoreError {
     /// A stored value no longer parses under today's rules.
     #[error("stored data is not valid: {0}")]
     Corrupt(String),
+    /// A concurrent writer got there first: a second live credential for a fiscal code, or a
+    /// credential changed since it was read. The caller re-reads and decides again.
+    #[error("conflicting concurrent change: {0}")]
+    Conflict(String),
     #[error("database error: {0}")]
     Other(String),
 }
@@ -38,9 +57,134 @@ pub trait RegistryStore: Send + Sync {
     async fn contributions(&self, code: &FiscalCode) -> Result<Vec<ContributionYear>, StoreError>;
 }
 
+/// Writes that must happen together, in one transaction, in this order: credential inserts and
+/// updates, sessions ended and opened, login counters cleared, messages queued, audit appended.
+#[derive(Debug, Clone, Default)]
+pub struct Changes {
+    /// New credentials. A second live credential for the same fiscal code is a `Conflict`.
+    pub insert_credentials: Vec<Credential>,
+    /// Each is written only if the stored version still equals `credential.version`; the stored
+    /// version then becomes `version + 1`. Otherwise the whole commit fails with `Conflict`.
+    pub update_credentials: Vec<Credential>,
+    /// Ends every open session of these credentials.
+    pub end_sessions_of: Vec<Uuid>,
+    pub open_sessions: Vec<Session>,
+    /// Resets these fiscal codes' login counters (after a success, a new PIN, an unlock).
+    pub clear_attempts: Vec<FiscalCode>,
+    pub messages: Vec<OutboundMessage>,
+    pub audit: Vec<AuditEvent>,
+}
+
+impl Changes {
+    pub fn is_empty(&self) -> bool {
+        self.insert_credentials.is_empty()
+            && self.update_credentials.is_empty()
+            && self.end_sessions_of.is_empty()
+            && self.open_sessions.is_empty()
+            && self.clear_attempts.is_empty()
+            && self.messages.is_empty()
+            && self.audit.is_empty()
+    }
+}
+
+/// Credentials, their login counters and sessions.
+#[async_trait]
+pub trait CredentialStore: Send + Sync {
+    /// Applies `changes` in one transaction, at `now` (used for ended sessions).
+    async fn commit(&self, changes: Changes, now: OffsetDateTime) -> Result<(), StoreError>;
+
+    /// The live credential of a fiscal code, if any (there is at most one).
+    async fn live_credential(&self, code: &FiscalCode) -> Result<Option<Credential>, StoreError>;
+
+    async fn credential(&self, id: Uuid) -> Result<Option<Credential>, StoreError>;
+
+    /// The login counters of a fiscal code, known or not (all zero and version 0 when none).
+    async fn login_attempts(&self, code: &FiscalCode) -> Result<LoginAttempts, StoreError>;
+
+    /// Stores `attempts` if the stored version still equals `attempts.version` (0: no row yet),
+    /// bumping it. `Ok(false)` when another attempt got there first.
+    async fn save_login_attempts(&self, code: &FiscalCode, attempts: &LoginAttempts) -> Result<bool, StoreError>;
+
+    async fn session_by_token_hash(&self, token_hash: &str) -> Result<Option<Session>, StoreError>;
+
+    async fn touch_session(&self, id: Uuid, at: OffsetDateTime) -> Result<(), StoreError>;
+
+    async fn end_session(&self, id: Uuid, at: OffsetDateTime) -> Result<(), StoreError>;
+
+    /// Active credentials with a chosen PIN set at or before `set_before` whose owner has not
+    /// been told yet of its expiry (`expiry_notice_at` unset), oldest first.
+    async fn credentials_due_for_expiry_notice(
+        &self,
+        set_before: OffsetDateTime,
+        limit: u32,
+    ) -> Result<Vec<Credential>, StoreError>;
+}
+
+/// The delivery outbox (messages are queued through [`Changes::messages`]).
+#[async_trait]
+pub trait OutboxStore: Send + Sync {
+    /// Takes up to `limit` pending messages due at `now` that no other worker holds, and holds
+    /// them for `lease`. A worker that dies lets its lease run out; the message is then taken again.
+    async fn claim_messages(
+        &self,
+        worker: &str,
+        now: OffsetDateTime,
+        lease: Duration,
+        limit: u32,
+    ) -> Result<Vec<QueuedMessage>, StoreError>;
+
+    /// Delivered: wipes the message's half-PIN, link and code.
+    async fn mark_delivered(&self, id: Uuid, at: OffsetDateTime) -> Result<(), StoreError>;
+
+    /// A failed attempt: retried at `retry_at`, or parked for an operator when `None`.
+    async fn mark_failed(
+        &self,
+        id: Uuid,
+        attempts: u32,
+        retry_at: Option<OffsetDateTime>,
+        error: &str,
+    ) -> Result<(), StoreError>;
+
+    async fn outbox_stats(&self) -> Result<OutboxStats, StoreError>;
+}
+
+/// The hash-chained audit log (entries are appended through [`Changes::audit`]).
+#[async_trait]
+pub trait AuditStore: Send + Sync {
+    /// Entries with `seq > after`, in order, at most `limit`.
+    async fn audit_page(&self, after: i64, limit: u32) -> Result<Vec<StoredAuditEvent>, StoreError>;
+
+    /// A citizen's entries, newest first (the access history of the reserved area).
+    async fn audit_of(&self, code: &FiscalCode, limit: u32) -> Result<Vec<StoredAuditEvent>, StoreError>;
+
+    /// Appends entries outside any other change (e.g. a failed login, which changes no state).
+    async fn append_audit(&self, events: Vec<AuditEvent>) -> Result<(), StoreError>;
+}
+
+/// Submitted applications (domande).
+#[async_trait]
+pub trait ApplicationStore: Send + Sync {
+    /// Stores the application with the next protocol number of its submission year and its audit
+    /// entry, in one transaction; returns it with its protocol.
+    async fn submit_application(
+        &self,
+        id: Uuid,
+        code: &FiscalCode,
+        kind: ApplicationType,
+        data: &str,
+        submitted_at: OffsetDateTime,
+        audit: AuditEvent,
+    ) -> Result<Application, StoreError>;
+
+    async fn application(&self, code: &FiscalCode, protocol: &str) -> Result<Option<Application>, StoreError>;
+
+    /// A citizen's applications, newest first.
+    async fn applications_of(&self, code: &FiscalCode) -> Result<Vec<Application>, StoreError>;
+}
+
 /// Everything a Sigillo node needs from its database.
 #[async_trait]
-pub trait Store: RegistryStore {
+pub trait Store: RegistryStore + CredentialStore + OutboxStore + AuditStore + ApplicationStore {
     /// Creates or upgrades the schema; safe to run on every start and from several nodes at once.
     async fn migrate(&self) -> Result<(), StoreError>;
 
