@@ -15,6 +15,19 @@ pub struct AppError {
     pub code: &'static str,
     pub message: String,
     pub fields: BTreeMap<String, String>,
+    /// Seconds for a `Retry-After` header (429, 503).
+    pub retry_after: Option<u64>,
+}
+
+/// The API's error body (also what the OpenAPI document describes).
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct ErrorBody {
+    /// Stable error code, e.g. `invalid_input`.
+    pub error: String,
+    /// What happened, in Italian, for the citizen.
+    pub message: String,
+    /// Per-field reasons, for `invalid_input` and `pin_policy`.
+    pub fields: BTreeMap<String, String>,
 }
 
 #[derive(Serialize)]
@@ -26,11 +39,24 @@ struct Body<'a> {
 
 impl AppError {
     pub fn new(status: StatusCode, code: &'static str, message: impl Into<String>) -> Self {
-        AppError { status, code, message: message.into(), fields: BTreeMap::new() }
+        AppError { status, code, message: message.into(), fields: BTreeMap::new(), retry_after: None }
     }
 
     pub fn not_found() -> Self {
         AppError::new(StatusCode::NOT_FOUND, "not_found", "La risorsa richiesta non esiste.")
+    }
+
+    pub fn unauthenticated() -> Self {
+        AppError::new(
+            StatusCode::UNAUTHORIZED,
+            "unauthenticated",
+            "Sessione assente o scaduta: acceda di nuovo con codice fiscale e PIN.",
+        )
+    }
+
+    pub fn field(mut self, name: &str, reason: impl Into<String>) -> Self {
+        self.fields.insert(name.to_owned(), reason.into());
+        self
     }
 
     pub fn unavailable() -> Self {
@@ -48,6 +74,11 @@ impl From<StoreError> for AppError {
         tracing::error!(%error, "storage failure");
         match error {
             StoreError::Unavailable(_) => AppError::unavailable(),
+            StoreError::Conflict(_) => AppError::new(
+                StatusCode::CONFLICT,
+                "conflict",
+                "I dati sono stati modificati nel frattempo da un'altra operazione. Riprovi.",
+            ),
             StoreError::Corrupt(_) | StoreError::Other(_) => AppError::new(
                 StatusCode::INTERNAL_SERVER_ERROR,
                 "internal",
@@ -60,6 +91,12 @@ impl From<StoreError> for AppError {
 impl IntoResponse for AppError {
     fn into_response(self) -> Response {
         let body = Body { error: self.code, message: &self.message, fields: &self.fields };
-        (self.status, Json(body)).into_response()
+        let mut response = (self.status, Json(body)).into_response();
+        if let Some(seconds) = self.retry_after {
+            if let Ok(value) = axum::http::HeaderValue::from_str(&seconds.to_string()) {
+                response.headers_mut().insert(axum::http::header::RETRY_AFTER, value);
+            }
+        }
+        response
     }
 }

@@ -28,6 +28,15 @@ pub enum Command {
     /// Synthetic demo data.
     #[command(subcommand)]
     Demo(DemoCommand),
+    /// The hash-chained audit log.
+    #[command(subcommand)]
+    Audit(AuditCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum AuditCommand {
+    /// Check the whole chain; names the first broken entry (exit 1) or prints how many are intact.
+    Verify,
 }
 
 #[derive(Debug, Subcommand)]

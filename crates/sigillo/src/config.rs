@@ -82,6 +82,14 @@ pub struct Config {
     pub issuance_cutoff: Option<OffsetDateTime>,
     pub annulment_date: Option<OffsetDateTime>,
     pub log_format: LogFormat,
+    /// How long before a PIN expires its owner is told (`SIGILLO_PIN_EXPIRY_NOTICE`).
+    pub pin_expiry_notice: Duration,
+    /// A citizen session unused this long ends (`SIGILLO_SESSION_IDLE_TIMEOUT`).
+    pub session_idle_timeout: Duration,
+    /// Where citizens reach the portal, as printed in messages (`SIGILLO_PUBLIC_URL`).
+    pub public_url: Option<String>,
+    /// Argon2id threads (`SIGILLO_HASH_THREADS`, 0 = one per core).
+    pub hash_threads: usize,
 }
 
 impl Config {
@@ -165,7 +173,36 @@ impl Config {
                 });
             }
         };
+        let pin_expiry_notice =
+            get("SIGILLO_PIN_EXPIRY_NOTICE").map_or(Ok(days(7)), |v| duration("SIGILLO_PIN_EXPIRY_NOTICE", v))?;
+        let session_idle_timeout = get("SIGILLO_SESSION_IDLE_TIMEOUT")
+            .map_or(Ok(Duration::from_secs(15 * 60)), |v| duration("SIGILLO_SESSION_IDLE_TIMEOUT", v))?;
+        let public_url = match get("SIGILLO_PUBLIC_URL") {
+            Some(value) if value.starts_with("http://") || value.starts_with("https://") => {
+                Some(value.trim_end_matches('/').to_owned())
+            }
+            Some(value) => {
+                return Err(ConfigError {
+                    variable: "SIGILLO_PUBLIC_URL",
+                    value,
+                    reason: "usare un indirizzo http:// o https://".into(),
+                });
+            }
+            None => None,
+        };
+        let hash_threads = match get("SIGILLO_HASH_THREADS") {
+            Some(value) => value.parse().ok().filter(|n| *n <= 256).ok_or_else(|| ConfigError {
+                variable: "SIGILLO_HASH_THREADS",
+                reason: "un numero intero da 0 (uno per core) a 256".into(),
+                value,
+            })?,
+            None => 0,
+        };
         Ok(Config {
+            pin_expiry_notice,
+            session_idle_timeout,
+            public_url,
+            hash_threads,
             listen,
             data_dir,
             database_url,

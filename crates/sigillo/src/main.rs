@@ -41,6 +41,7 @@ fn main() -> ExitCode {
             Command::Migrate => commands::migrate(&config).await,
             Command::Registry(command) => commands::registry::run(&config, command).await,
             Command::Demo(command) => commands::demo::run(&config, command).await,
+            Command::Audit(command) => commands::audit::run(&config, command).await,
             Command::FiscalCode(_) => Ok(ExitCode::SUCCESS),
         }
     });

@@ -26,7 +26,7 @@ pub fn router(state: AppState) -> Router {
         .route("/healthz", get(ops::healthz))
         .route("/readyz", get(ops::readyz))
         .route("/metrics", get(ops::metrics));
-    let api = Router::new().fallback(|| async { AppError::not_found() });
+    let api = crate::api::router();
 
     Router::new()
         .merge(ops)
@@ -48,4 +48,22 @@ pub fn router(state: AppState) -> Router {
                 .layer(TimeoutLayer::with_status_code(axum::http::StatusCode::REQUEST_TIMEOUT, Duration::from_secs(30)))
                 .layer(RequestBodyLimitLayer::new(MAX_BODY_BYTES)),
         )
+        .layer(axum::middleware::from_fn(json_413))
+}
+
+/// The outer body limit answers 413 before any handler runs; give it the API's JSON error body.
+async fn json_413(request: axum::extract::Request, next: axum::middleware::Next) -> axum::response::Response {
+    use axum::response::IntoResponse;
+    let response = next.run(request).await;
+    if response.status() == axum::http::StatusCode::PAYLOAD_TOO_LARGE
+        && response.headers().get(axum::http::header::CONTENT_TYPE).is_none()
+    {
+        return AppError::new(
+            axum::http::StatusCode::PAYLOAD_TOO_LARGE,
+            "payload_too_large",
+            "Il corpo della richiesta è troppo grande.",
+        )
+        .into_response();
+    }
+    response
 }

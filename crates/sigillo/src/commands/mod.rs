@@ -1,5 +1,6 @@
 //! One module per CLI command; each returns the process exit code.
 
+pub mod audit;
 pub mod demo;
 pub mod fiscal_code;
 pub mod registry;

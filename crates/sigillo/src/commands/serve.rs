@@ -1,20 +1,54 @@
 //! `sigillo serve`: everything on one port, until SIGTERM or Ctrl-C.
 
+use std::net::SocketAddr;
 use std::process::ExitCode;
+use std::sync::Arc;
+use std::time::Duration;
 
 use anyhow::Context;
+use sigillo_app::delivery::{DeliveryWorker, FilesSink, record_outbox_gauges};
+use sigillo_app::hashing::{HashPolicy, PinHasher};
+use sigillo_app::{Settings, Sigillo};
+use sigillo_domain::session::DEFAULT_ABSOLUTE_TIMEOUT;
 use sigillo_web::AppState;
 use tokio::net::TcpListener;
+use tokio::sync::watch;
 
 use crate::config::Config;
+
+/// Hash jobs waiting beyond the ones being computed; more would only add latency (STACK.md).
+const HASH_QUEUE_PER_THREAD: usize = 64;
+/// How often each node looks for PINs whose owners should be told they expire soon.
+const EXPIRY_SWEEP_EVERY: Duration = Duration::from_secs(60);
+const GAUGES_EVERY: Duration = Duration::from_secs(10);
 
 pub async fn run(config: &Config) -> anyhow::Result<ExitCode> {
     let store = crate::storage::open_migrated(config).await?;
     sigillo_web::metrics_handle();
+    sigillo_app::delivery::describe_metrics();
     let listener = TcpListener::bind(config.listen)
         .await
         .with_context(|| format!("impossibile ascoltare su {}", config.listen))?;
     let address = listener.local_addr().context("indirizzo di ascolto sconosciuto")?;
+
+    let threads = if config.hash_threads == 0 {
+        std::thread::available_parallelism().map_or(2, std::num::NonZero::get)
+    } else {
+        config.hash_threads
+    };
+    let hasher = PinHasher::start(HashPolicy::OWASP, threads, threads * HASH_QUEUE_PER_THREAD)
+        .context("avvio del calcolo degli hash non riuscito")?;
+    let settings = Settings {
+        first_access_ttl: config.first_access_ttl,
+        pin_max_age: config.pin_max_age,
+        expiry_notice_lead: config.pin_expiry_notice,
+        session_idle_timeout: config.session_idle_timeout,
+        session_absolute_timeout: DEFAULT_ABSOLUTE_TIMEOUT,
+        issuance_cutoff: config.issuance_cutoff,
+        public_url: config.public_url.clone().unwrap_or_else(|| format!("http://{address}")),
+    };
+    let sigillo = Sigillo::new(store.clone(), hasher, settings);
+
     tracing::info!(%address, backend = store.backend(), database = %config.database_url, "Sigillo in ascolto");
     tracing::info!(
         delivery = ?config.delivery,
@@ -23,15 +57,46 @@ pub async fn run(config: &Config) -> anyhow::Result<ExitCode> {
         recovery_ttl = %humantime::format_duration(config.recovery_ttl),
         issuance_cutoff = ?config.issuance_cutoff,
         annulment_date = ?config.annulment_date,
+        hash_threads = threads,
         "policy in force"
     );
+
+    let (stop, stopped) = watch::channel(false);
+    let sink = Arc::new(FilesSink::new(&config.data_dir));
+    let worker = DeliveryWorker::new(store.clone(), sink);
+    let delivery = tokio::spawn(worker.run(stopped.clone()));
+    let jobs = tokio::spawn(background_jobs(sigillo.clone(), stopped));
+
     // One line on standard output, so scripts and tests started with port 0 learn the port.
     println!("listening on http://{address}");
 
-    let app = sigillo_web::router(AppState::new(store));
-    axum::serve(listener, app).with_graceful_shutdown(shutdown_signal()).await.context("server interrotto")?;
+    let app = sigillo_web::router(AppState::new(sigillo));
+    axum::serve(listener, app.into_make_service_with_connect_info::<SocketAddr>())
+        .with_graceful_shutdown(shutdown_signal())
+        .await
+        .context("server interrotto")?;
+    let _ = stop.send(true);
+    let _ = delivery.await;
+    let _ = jobs.await;
     tracing::info!("Sigillo fermato");
     Ok(ExitCode::SUCCESS)
+}
+
+/// Periodic work every node does; the database decides which node's write wins.
+async fn background_jobs(sigillo: Sigillo, mut stopped: watch::Receiver<bool>) {
+    let mut expiry = tokio::time::interval(EXPIRY_SWEEP_EVERY);
+    let mut gauges = tokio::time::interval(GAUGES_EVERY);
+    loop {
+        tokio::select! {
+            _ = stopped.changed() => return,
+            _ = expiry.tick() => {
+                if let Err(error) = sigillo.send_expiry_notices().await {
+                    tracing::warn!(%error, "expiry notice sweep failed");
+                }
+            }
+            _ = gauges.tick() => record_outbox_gauges(sigillo.store.as_ref()).await,
+        }
+    }
 }
 
 /// Resolves on Ctrl-C or SIGTERM; in-flight requests then finish before the process exits.

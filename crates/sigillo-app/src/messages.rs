@@ -1,0 +1,122 @@
+//! The words of every message Sigillo sends to citizens, in Italian (the institute's language).
+//! Each builder returns an [`OutboundMessage`] for the outbox; none logs anything.
+
+use sigillo_domain::fiscal_code::FiscalCode;
+use sigillo_domain::outbox::{Channel, MessageKind, OutboundMessage, PostalAddress};
+use sigillo_domain::registry::InsuredPerson;
+use time::OffsetDateTime;
+use time::macros::format_description;
+use uuid::Uuid;
+
+const CONTACT_CENTER: &str = "Contact center: 803164 da rete fissa (gratuito), 06 164164 da cellulare, \
+     dal lunedì al venerdì 8-20, il sabato 8-14.";
+
+fn message(channel: Channel, kind: MessageKind, to: &str, code: &FiscalCode, now: OffsetDateTime) -> OutboundMessage {
+    OutboundMessage {
+        id: Uuid::new_v4(),
+        channel,
+        kind,
+        recipient: to.to_owned(),
+        fiscal_code: code.clone(),
+        subject: None,
+        body: String::new(),
+        pin_half: None,
+        link: None,
+        code: None,
+        postal_address: None,
+        created_at: now,
+    }
+}
+
+/// The first half of a first-access PIN, by SMS or e-mail.
+pub fn first_half(
+    channel: Channel,
+    to: &str,
+    code: &FiscalCode,
+    half: &str,
+    public_url: &str,
+    now: OffsetDateTime,
+) -> OutboundMessage {
+    let mut m = message(channel, MessageKind::PinFirstHalf, to, code, now);
+    m.body = match channel {
+        Channel::Sms => format!(
+            "INPS: prima parte del Suo PIN: {half}. La seconda parte arriva per lettera. Primo accesso su {public_url}"
+        ),
+        _ => format!(
+            "Gentile utente,\n\nla prima parte (8 caratteri) del Suo PIN è: {half}\n\n\
+             La seconda parte Le sarà spedita per posta ordinaria all'indirizzo di residenza registrato \
+             presso l'Istituto. Quando l'avrà ricevuta, acceda a {public_url} con il Suo codice fiscale e \
+             i 16 caratteri del PIN (prima parte seguita dalla seconda): Le sarà chiesto di scegliere il PIN \
+             definitivo di 8 caratteri.\n\nIl PIN è personale: non lo comunichi a nessuno. L'Istituto non \
+             Le chiederà mai il PIN per telefono o per e-mail.\n\n{CONTACT_CENTER}"
+        ),
+    };
+    if channel != Channel::Sms {
+        m.subject = Some("Prima parte del Suo PIN".to_owned());
+    }
+    m.pin_half = Some(half.to_owned());
+    m
+}
+
+/// The second half, by postal letter to the residence on the registry.
+pub fn second_half_letter(person: &InsuredPerson, half: &str, now: OffsetDateTime) -> OutboundMessage {
+    let name = format!("{} {}", person.given_name, person.family_name).to_uppercase();
+    let mut m = message(Channel::Letter, MessageKind::PinSecondHalf, &name, &person.fiscal_code, now);
+    m.subject = Some("Seconda parte del Suo PIN".to_owned());
+    m.body = "Seconda parte del PIN, da usare con la prima parte ricevuta per SMS o e-mail per il primo accesso."
+        .to_owned();
+    m.pin_half = Some(half.to_owned());
+    m.postal_address = Some(postal_address(person, name));
+    m
+}
+
+fn postal_address(person: &InsuredPerson, name: String) -> PostalAddress {
+    let r = &person.residence;
+    let mut lines = vec![r.address.to_uppercase()];
+    let town = if r.province.is_empty() {
+        format!("{} {}", r.postal_code, r.municipality.to_uppercase())
+    } else {
+        format!("{} {} ({})", r.postal_code, r.municipality.to_uppercase(), r.province.to_uppercase())
+    };
+    lines.push(town.trim().to_owned());
+    if r.is_abroad() {
+        lines.push(r.country.clone());
+    }
+    PostalAddress { name, lines }
+}
+
+/// A reminder that the PIN must be changed soon.
+pub fn expiry_notice(
+    channel: Channel,
+    to: &str,
+    code: &FiscalCode,
+    expires_at: OffsetDateTime,
+    public_url: &str,
+    now: OffsetDateTime,
+) -> OutboundMessage {
+    let date = expires_at.format(format_description!("[day]/[month]/[year]")).unwrap_or_default();
+    let mut m = message(channel, MessageKind::PinExpiryNotice, to, code, now);
+    m.subject = Some("Il Suo PIN sta per scadere".to_owned());
+    m.body = match channel {
+        Channel::Sms => format!("INPS: il Suo PIN scade il {date}. Al prossimo accesso su {public_url} Le sarà chiesto di cambiarlo."),
+        _ => format!(
+            "Gentile utente,\n\nil Suo PIN scade il {date}. Dopo quella data resterà valido, ma al primo \
+             accesso su {public_url} Le sarà chiesto di sceglierne uno nuovo prima di usare i servizi. \
+             Può cambiarlo anche subito dall'area riservata.\n\n{CONTACT_CENTER}"
+        ),
+    };
+    m
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn debug_of_a_message_hides_the_half() {
+        let code = FiscalCode::parse("RSSMRA80A01H501U").unwrap_or_else(|e| panic!("{e}"));
+        let m = first_half(Channel::Sms, "+393331234567", &code, "7K3M9QXW", "http://x", crate::now());
+        assert!(m.body.contains("7K3M9QXW"));
+        assert!(!format!("{m:?}").contains("7K3M9QXW"));
+    }
+}

@@ -1,0 +1,27 @@
+//! Sigillo's printed documents as A4 PDFs: the letter with the second half of a PIN (alone or as a
+//! print batch), the sealed PIN envelope printed at a desk, the receipt of an application and the
+//! contribution statement.
+//!
+//! Every function is pure: data in, PDF bytes out, no I/O, no knowledge of HTTP or SQL, so the
+//! delivery worker, the portal and the back-office can all call them and the tests can read what
+//! they print. The PDFs use the standard-14 fonts (Helvetica, Helvetica-Bold, Courier-Bold) with
+//! WinAnsiEncoding: nothing is embedded, every viewer and printer has them, and Italian text
+//! with accents prints as it should (see [`encoding`] for what falls outside WinAnsi).
+
+mod common;
+mod document;
+mod encoding;
+mod letter;
+mod mailer;
+mod metrics;
+mod page;
+mod receipt;
+mod statement;
+
+#[cfg(test)]
+mod testing;
+
+pub use letter::{PinLetter, PostalAddress, pin_letter, pin_letters_batch};
+pub use mailer::{PinMailer, pin_mailer};
+pub use receipt::{ApplicationReceipt, application_receipt};
+pub use statement::{ContributionStatement, contribution_statement};

@@ -1,0 +1,82 @@
+//! The JSON API under `/api/v1` (API.md), with its OpenAPI document generated from the handlers.
+
+pub mod errors;
+pub mod extract;
+mod me;
+mod pin_requests;
+mod services;
+mod sessions;
+
+use axum::Router;
+use axum::extract::DefaultBodyLimit;
+use axum::routing::{get, post, put};
+use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa::{Modify, OpenApi};
+
+use crate::error::{AppError, ErrorBody};
+use crate::state::AppState;
+
+/// JSON bodies of the API are small; uploads get their own limit where they are accepted.
+const MAX_JSON_BYTES: usize = 64 * 1024;
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/pin-requests", post(pin_requests::create))
+        .route("/sessions", post(sessions::create))
+        .route("/sessions/current", axum::routing::delete(sessions::delete_current))
+        .route("/me", get(me::get))
+        .route("/me/pin", put(me::change_pin).delete(me::revoke_pin))
+        .route("/me/contributions", get(services::contributions))
+        .route("/me/contributions.pdf", get(services::contributions_pdf))
+        .route("/me/applications", post(services::submit_application))
+        .route("/me/applications/{protocol}/receipt.pdf", get(services::receipt))
+        .route("/openapi.json", get(openapi_json))
+        .fallback(|| async { AppError::not_found() })
+        .method_not_allowed_fallback(|| async {
+            AppError::new(axum::http::StatusCode::METHOD_NOT_ALLOWED, "method_not_allowed", "Metodo non consentito su questo indirizzo.")
+        })
+        .layer(DefaultBodyLimit::max(MAX_JSON_BYTES))
+}
+
+#[derive(OpenApi)]
+#[openapi(
+    info(
+        title = "Sigillo API",
+        description = "PIN personali per i servizi online dell'Istituto: richiesta, primo accesso, cambio, servizi. Errors are `{error, message, fields}`.",
+        license(name = "MIT")
+    ),
+    paths(
+        pin_requests::create,
+        sessions::create,
+        sessions::delete_current,
+        me::get,
+        me::change_pin,
+        me::revoke_pin,
+        services::contributions,
+        services::contributions_pdf,
+        services::submit_application,
+        services::receipt,
+    ),
+    components(schemas(ErrorBody)),
+    modifiers(&BearerAuth),
+    tags(
+        (name = "pin", description = "Requesting a PIN"),
+        (name = "sessions", description = "Login and logout"),
+        (name = "me", description = "The citizen's own PIN"),
+        (name = "services", description = "Online services, gated by level"),
+    )
+)]
+pub struct ApiDoc;
+
+struct BearerAuth;
+
+impl Modify for BearerAuth {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme("bearer", SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build()));
+    }
+}
+
+async fn openapi_json() -> axum::Json<utoipa::openapi::OpenApi> {
+    axum::Json(ApiDoc::openapi())
+}
