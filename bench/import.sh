@@ -6,6 +6,7 @@ cd "$(dirname "$0")/.."
 rows="${1:-1000000}"
 out="bench/out"
 mkdir -p "$out"
+export PGOPTIONS="--client-min-messages=warning"
 pg_url="${SIGILLO_BENCH_PG_URL:-postgres://postgres@127.0.0.1:5432/sigillo_bench}"
 
 cargo build --release --locked -q

@@ -166,7 +166,7 @@ impl Sigillo {
             id: Uuid::new_v4(),
             token_hash: token_hash(&token),
             credential_id: credential.id,
-            fiscal_code: credential.fiscal_code.clone(),
+            fiscal_code: credential.fiscal_code,
             level: credential.level,
             created_at: now,
             last_seen_at: now,
@@ -183,7 +183,7 @@ impl Sigillo {
                 .detail("pin_kind", credential.pin_kind.as_str()),
         );
         if attempts.consecutive_failures > 0 || attempts.failures_since_success > 0 {
-            changes.clear_attempts.push(credential.fiscal_code.clone());
+            changes.clear_attempts.push(credential.fiscal_code);
         }
         changes.open_sessions.push(session);
         if updated {

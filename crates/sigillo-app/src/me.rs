@@ -50,7 +50,7 @@ impl Sigillo {
     ) -> Result<(), ChangePinError> {
         let now = now();
         let mut credential = citizen.credential.clone();
-        let code = credential.fiscal_code.clone();
+        let code = credential.fiscal_code;
         // The current PIN is guessed like at login, so it is throttled like at login.
         let reserved = match self.store.login_attempts(&code).await?.decide(now) {
             Decision::Locked => return Err(ChangePinError::Locked),
@@ -96,7 +96,7 @@ impl Sigillo {
         let event = if first_access { "pin_activated" } else { "pin_changed" };
         let changes = Changes {
             update_credentials: vec![credential.clone()],
-            clear_attempts: vec![code.clone()],
+            clear_attempts: vec![code],
             audit: vec![
                 AuditEvent::new(now, Actor::Citizen, event)
                     .fiscal_code(&code)

@@ -17,7 +17,7 @@ fn message(channel: Channel, kind: MessageKind, to: &str, code: &FiscalCode, now
         channel,
         kind,
         recipient: to.to_owned(),
-        fiscal_code: code.clone(),
+        fiscal_code: *code,
         subject: None,
         body: String::new(),
         pin_half: None,

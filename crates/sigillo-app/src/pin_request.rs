@@ -299,7 +299,7 @@ impl Sigillo {
         }
 
         let mismatches = request.mismatches(&person);
-        let mut credential = Credential::new(Uuid::new_v4(), person.fiscal_code.clone(), Level::Ordinario, now);
+        let mut credential = Credential::new(Uuid::new_v4(), person.fiscal_code, Level::Ordinario, now);
         changes.audit.push(audit(now, "pin_requested", &credential, client_ip).detail("channel", "online"));
         let channel = request.first_half_channel();
         let outcome = if mismatches.is_empty() {
@@ -329,7 +329,7 @@ impl Sigillo {
         };
         let request_id = credential.id;
         changes.insert_credentials.push(credential);
-        changes.clear_attempts.push(person.fiscal_code.clone());
+        changes.clear_attempts.push(person.fiscal_code);
         match self.store.commit(changes, now).await {
             Ok(()) => {
                 metrics::counter!("sigillo_pin_requests_total", "outcome" => outcome_name(outcome)).increment(1);

@@ -72,7 +72,7 @@ impl AuditEvent {
     }
 
     pub fn fiscal_code(mut self, code: &FiscalCode) -> Self {
-        self.fiscal_code = Some(code.clone());
+        self.fiscal_code = Some(*code);
         self
     }
 

@@ -57,8 +57,9 @@ pub trait RegistryStore: Send + Sync {
     async fn contributions(&self, code: &FiscalCode) -> Result<Vec<ContributionYear>, StoreError>;
 }
 
-/// Writes that must happen together, in one transaction, in this order: credential inserts and
-/// updates, sessions ended and opened, login counters cleared, messages queued, audit appended.
+/// Writes that must happen together, in one transaction, in this order: credential updates, then
+/// inserts (so a commit may end a credential and insert its successor for the same fiscal code),
+/// sessions ended and opened, login counters cleared, messages queued, audit appended.
 #[derive(Debug, Clone, Default)]
 pub struct Changes {
     /// New credentials. A second live credential for the same fiscal code is a `Conflict`.

@@ -5,10 +5,16 @@
 use sigillo_domain::store::StoreError;
 use sqlx::migrate::MigrateError;
 
+/// The partial unique index that allows one live credential per fiscal code (0002_credentials.sql).
+const LIVE_CREDENTIAL_INDEX: &str = "credentials_one_live";
+
 pub(crate) fn store_error(err: sqlx::Error) -> StoreError {
     match err {
         sqlx::Error::Database(db) => {
             let code = db.code().map(|c| c.into_owned()).unwrap_or_default();
+            if code == "23505" && db.constraint() == Some(LIVE_CREDENTIAL_INDEX) {
+                return StoreError::Conflict("the fiscal code already has a live credential".to_owned());
+            }
             let message = if code.starts_with("22") {
                 format!("invalid data (SQLSTATE {code})")
             } else {
@@ -41,6 +47,18 @@ fn is_transient(sqlstate: &str) -> bool {
         || sqlstate == "40P01"
 }
 
+/// Like [`store_error`], for a transaction that the caller can simply compute again: a
+/// serialisation failure or a deadlock means a concurrent writer got there first.
+pub(crate) fn write_error(err: sqlx::Error) -> StoreError {
+    if let sqlx::Error::Database(db) = &err
+        && let Some(code) = db.code()
+        && (code == "40001" || code == "40P01")
+    {
+        return StoreError::Conflict(format!("concurrent transaction (SQLSTATE {code})"));
+    }
+    store_error(err)
+}
+
 pub(crate) fn migrate_error(err: MigrateError) -> StoreError {
     match err {
         MigrateError::Execute(err) | MigrateError::ExecuteMigration(err, _) => store_error(err),
@@ -50,5 +68,10 @@ pub(crate) fn migrate_error(err: MigrateError) -> StoreError {
 
 /// A stored value that the domain no longer accepts; names the column, never the value.
 pub(crate) fn corrupt(column: &str) -> StoreError {
-    StoreError::Corrupt(format!("insured_persons.{column}"))
+    corrupt_in("insured_persons", column)
+}
+
+/// Like [`corrupt`], for a column of any table.
+pub(crate) fn corrupt_in(table: &str, column: &str) -> StoreError {
+    StoreError::Corrupt(format!("{table}.{column}"))
 }

@@ -1,7 +1,14 @@
 //! Sigillo's stores on PostgreSQL, for production: several stateless nodes share one database.
 
+mod applications;
+mod audit;
+mod commit;
+mod credentials;
 mod error;
+mod outbox;
 mod registry;
+mod row;
+mod sessions;
 
 use std::fmt;
 use std::str::FromStr;
@@ -16,6 +23,10 @@ use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
 use crate::error::{migrate_error, store_error};
 
 static MIGRATOR: Migrator = sqlx::migrate!();
+
+/// How transactions that append to the audit log begin, whatever the server's default isolation:
+/// the append reads the chain's last entry after taking its lock, which needs a snapshot per statement.
+pub(crate) const READ_COMMITTED: &str = "BEGIN ISOLATION LEVEL READ COMMITTED";
 
 /// How long a request waits for a free connection before the database counts as unavailable.
 const ACQUIRE_TIMEOUT: Duration = Duration::from_secs(10);

@@ -10,12 +10,19 @@ const SQLITE_LOCKED: i64 = 6;
 const SQLITE_IOERR: i64 = 10;
 const SQLITE_FULL: i64 = 13;
 const SQLITE_CANTOPEN: i64 = 14;
+/// Extended result code of a UNIQUE constraint (not a primary key) failing.
+const SQLITE_CONSTRAINT_UNIQUE: i64 = 2067;
+/// What SQLite's message names when the live-credential index refuses a row.
+const LIVE_CREDENTIAL_COLUMN: &str = "credentials.fiscal_code";
 
 pub(crate) fn store_error(err: sqlx::Error) -> StoreError {
     match err {
         sqlx::Error::Database(db) => {
             let code = db.code().and_then(|c| c.parse::<i64>().ok()).unwrap_or(-1);
             let message = format!("{} (SQLite code {code})", db.message());
+            if code == SQLITE_CONSTRAINT_UNIQUE && db.message().contains(LIVE_CREDENTIAL_COLUMN) {
+                return StoreError::Conflict("the fiscal code already has a live credential".to_owned());
+            }
             match code & 0xff {
                 SQLITE_BUSY | SQLITE_LOCKED | SQLITE_IOERR | SQLITE_FULL | SQLITE_CANTOPEN => {
                     StoreError::Unavailable(message)
@@ -43,5 +50,10 @@ pub(crate) fn migrate_error(err: MigrateError) -> StoreError {
 
 /// A stored value that the domain no longer accepts; names the column, never the value.
 pub(crate) fn corrupt(column: &str) -> StoreError {
-    StoreError::Corrupt(format!("insured_persons.{column}"))
+    corrupt_in("insured_persons", column)
+}
+
+/// Like [`corrupt`], for a column of any table.
+pub(crate) fn corrupt_in(table: &str, column: &str) -> StoreError {
+    StoreError::Corrupt(format!("{table}.{column}"))
 }

@@ -4,8 +4,16 @@
 //! connection, so they queue in the pool instead of failing with `SQLITE_BUSY`, while reads use a
 //! separate pool that WAL mode lets run beside the writer.
 
+mod applications;
+mod audit;
+mod codec;
+mod credentials;
 mod error;
+mod outbox;
 mod registry;
+mod sessions;
+#[cfg(test)]
+mod tests;
 
 use std::str::FromStr;
 use std::time::Duration;
@@ -106,12 +114,17 @@ impl Store for SqliteStore {
     async fn migrate(&self) -> Result<(), StoreError> {
         // sqlx takes no lock for SQLite migrations: within this process the single write connection
         // serialises them; a second process migrating at the same moment makes one of the two fail
-        // on the version it lost, and a second pass then finds everything applied.
-        match MIGRATOR.run(&self.write).await {
-            Ok(()) => Ok(()),
-            Err(first) => {
-                tracing::warn!(error = %first, "SQLite migration failed, retrying once");
-                MIGRATOR.run(&self.write).await.map_err(migrate_error)
+        // on the version it lost. Each such failure means the other process applied one more
+        // migration, so one pass per migration is enough for this one to find everything applied.
+        let mut attempt = 0;
+        loop {
+            match MIGRATOR.run(&self.write).await {
+                Ok(()) => return Ok(()),
+                Err(err) if attempt < MIGRATOR.iter().count() => {
+                    attempt += 1;
+                    tracing::warn!(error = %err, attempt, "SQLite migration failed, retrying");
+                }
+                Err(err) => return Err(migrate_error(err)),
             }
         }
     }

@@ -9,49 +9,68 @@ use sigillo_domain::registry::InsuredPerson;
 use sigillo_domain::store::{RegistryStore, Store};
 use sigillo_store_postgres::PostgresStore;
 use sigillo_store_sqlite::SqliteStore;
-use sigillo_testkit::story::registry;
+use sigillo_testkit::story;
 use sigillo_testkit::{empty_postgres_store, fixtures, postgres_store, sqlite_store};
 
-/// One module per story, with a test per backend: `cargo test -p sigillo-testkit round_trip`.
+/// One module per story, with a test per backend, grouped by story module:
+/// `cargo test -p sigillo-testkit round_trip`, `… credentials::`, `… sqlite`.
 macro_rules! on_every_backend {
-    ($($story:ident),* $(,)?) => {$(
-        mod $story {
-            use super::*;
+    ($($module:ident: [$($story:ident),* $(,)?]),* $(,)?) => {$(
+        mod $module {$(
+            mod $story {
+                use super::super::*;
 
-            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-            async fn sqlite() {
-                let (store, _dir) = sqlite_store().await;
-                registry::$story(&store).await;
-            }
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn sqlite() {
+                    let (store, _dir) = sqlite_store().await;
+                    story::$module::$story(&store).await;
+                }
 
-            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-            async fn postgres() {
-                if let Some(db) = postgres_store().await {
-                    registry::$story(db.store()).await;
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn postgres() {
+                    if let Some(db) = postgres_store().await {
+                        story::$module::$story(db.store()).await;
+                    }
                 }
             }
-        }
+        )*}
     )*};
 }
 
 on_every_backend!(
-    registry_story,
-    migrate_and_ping,
-    round_trip,
-    upsert_updates,
-    batch_duplicates_keep_last,
-    contribution_history,
-    contributions_for_unknown_person_store_nothing,
-    big_batch,
-    concurrent_writers,
+    registry: [
+        registry_story,
+        migrate_and_ping,
+        round_trip,
+        upsert_updates,
+        batch_duplicates_keep_last,
+        contribution_history,
+        contributions_for_unknown_person_store_nothing,
+        big_batch,
+        concurrent_writers,
+    ],
+    credentials: [
+        commit_stores_everything,
+        second_live_credential_conflicts,
+        ended_credentials_do_not_block,
+        stale_update_conflicts,
+        credential_fields_round_trip,
+        credentials_due_for_expiry_notice,
+        concurrent_requests_make_one_credential,
+    ],
+    attempts: [login_attempts_compare_and_swap, commit_clears_attempts, concurrent_attempts_one_wins],
+    sessions: [session_life, end_sessions_of_credential],
+    outbox: [claims_hold_a_lease, delivery_retry_and_parking, concurrent_claims_do_not_overlap],
+    audit: [audit_chain, audit_of_citizen, concurrent_appends_keep_one_chain],
+    applications: [application_protocols, concurrent_submissions_get_unique_protocols],
 );
 
 #[tokio::test]
 async fn sqlite_in_memory_works_too() {
     let store = SqliteStore::connect("sqlite::memory:").await.expect("in-memory SQLite");
     store.migrate().await.expect("migrate");
-    registry::round_trip(&store).await;
-    registry::contribution_history(&store).await;
+    story::registry::round_trip(&store).await;
+    story::registry::contribution_history(&store).await;
 }
 
 #[tokio::test]
@@ -76,7 +95,7 @@ async fn postgres_nodes_migrate_at_once() {
     for result in [results.0, results.1, results.2, results.3] {
         result.expect("every concurrent migrate succeeds");
     }
-    registry::round_trip(&a).await;
+    story::registry::round_trip(&a).await;
 }
 
 /// Two processes (here: two stores) opening and migrating a new SQLite file at once.
@@ -89,7 +108,7 @@ async fn sqlite_stores_migrate_at_once() {
     let (a, b) = tokio::join!(first.migrate(), second.migrate());
     a.expect("first migrate");
     b.expect("second migrate");
-    registry::round_trip(&first).await;
+    story::registry::round_trip(&first).await;
     assert_eq!(second.count_persons().await.expect("count"), first.count_persons().await.expect("count"));
 }
 

@@ -92,11 +92,10 @@ impl IntoResponse for AppError {
     fn into_response(self) -> Response {
         let body = Body { error: self.code, message: &self.message, fields: &self.fields };
         let mut response = (self.status, Json(body)).into_response();
-        if let Some(seconds) = self.retry_after {
-            if let Ok(value) = axum::http::HeaderValue::from_str(&seconds.to_string()) {
+        if let Some(seconds) = self.retry_after
+            && let Ok(value) = axum::http::HeaderValue::from_str(&seconds.to_string()) {
                 response.headers_mut().insert(axum::http::header::RETRY_AFTER, value);
             }
-        }
         response
     }
 }

@@ -1,4 +1,15 @@
 //! Backend conformance stories: each takes any [`Store`](sigillo_domain::store::Store) and
-//! asserts what every backend must do alike. `tests/conformance.rs` runs each on every backend.
+//! asserts what every backend must do alike. `tests/conformance.rs` runs each on every backend,
+//! on a fresh database per story.
+//!
+//! The stories after the registry take the store as `S: Store + Clone + 'static`, so the ones
+//! that run several tasks at once can hand each task a clone (clones share the pools).
 
+pub mod applications;
+pub mod attempts;
+pub mod audit;
+pub mod credentials;
+pub mod outbox;
 pub mod registry;
+pub mod sessions;
+pub mod support;

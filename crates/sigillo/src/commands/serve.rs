@@ -18,7 +18,8 @@ use crate::config::Config;
 
 /// Hash jobs waiting beyond the ones being computed; more would only add latency (STACK.md).
 const HASH_QUEUE_PER_THREAD: usize = 64;
-/// How often each node looks for PINs whose owners should be told they expire soon.
+/// How often each node looks for PINs whose owners should be told they expire soon (more often
+/// when the notice lead itself is short, as in tests with a rotation of seconds).
 const EXPIRY_SWEEP_EVERY: Duration = Duration::from_secs(60);
 const GAUGES_EVERY: Duration = Duration::from_secs(10);
 
@@ -84,7 +85,8 @@ pub async fn run(config: &Config) -> anyhow::Result<ExitCode> {
 
 /// Periodic work every node does; the database decides which node's write wins.
 async fn background_jobs(sigillo: Sigillo, mut stopped: watch::Receiver<bool>) {
-    let mut expiry = tokio::time::interval(EXPIRY_SWEEP_EVERY);
+    let lead = sigillo.settings.expiry_notice_lead;
+    let mut expiry = tokio::time::interval((lead / 4).clamp(Duration::from_secs(1), EXPIRY_SWEEP_EVERY));
     let mut gauges = tokio::time::interval(GAUGES_EVERY);
     loop {
         tokio::select! {

@@ -178,3 +178,88 @@ fn database_url(server: &str, name: &str) -> String {
     let root = base.rsplit_once('/').map_or(base, |(root, _)| root);
     if query.is_empty() { format!("{root}/{name}") } else { format!("{root}/{name}?{query}") }
 }
+
+/// A `sigillo serve` whose standard output and error are drained on threads into one buffer, so
+/// a test can scan all the server printed (and a chatty server never blocks on a full pipe).
+pub struct CapturedServer {
+    pub server: Server,
+    pub output: std::sync::Arc<std::sync::Mutex<String>>,
+    readers: Vec<std::thread::JoinHandle<()>>,
+}
+
+impl CapturedServer {
+    pub fn url(&self, path: &str) -> String {
+        self.server.url(path)
+    }
+
+    /// Everything printed so far, standard output and error interleaved by line.
+    pub fn output(&self) -> String {
+        self.output.lock().map(|s| s.clone()).unwrap_or_default()
+    }
+
+    /// SIGTERM, wait for the exit and for both pipes to be drained; the exit code and all output.
+    pub fn terminate(self) -> (i32, String) {
+        let CapturedServer { server, output, readers } = self;
+        let code = server.terminate();
+        for reader in readers {
+            let _ = reader.join();
+        }
+        let text = output.lock().map(|s| s.clone()).unwrap_or_default();
+        (code, text)
+    }
+}
+
+impl Env {
+    /// Like [`Env::serve`], but keeps reading the server's standard output and error.
+    pub fn serve_captured(&self, extra_env: &[(&str, &str)]) -> CapturedServer {
+        use std::sync::{Arc, Mutex, mpsc};
+        fn drain(
+            pipe: impl std::io::Read + Send + 'static,
+            output: Arc<Mutex<String>>,
+            listening: Option<mpsc::Sender<String>>,
+        ) -> std::thread::JoinHandle<()> {
+            std::thread::spawn(move || {
+                let mut reader = BufReader::new(pipe);
+                let mut line = Vec::new();
+                loop {
+                    line.clear();
+                    match reader.read_until(b'\n', &mut line) {
+                        Ok(0) | Err(_) => break,
+                        Ok(_) => {
+                            let text = String::from_utf8_lossy(&line).into_owned();
+                            if let (Some(tx), Some(url)) = (&listening, text.trim_end().strip_prefix("listening on ")) {
+                                let _ = tx.send(url.trim().to_owned());
+                            }
+                            if let Ok(mut out) = output.lock() {
+                                out.push_str(&text);
+                                if !text.ends_with('\n') {
+                                    out.push('\n');
+                                }
+                            }
+                        }
+                    }
+                }
+            })
+        }
+        let mut command = self.command(&["serve"]);
+        command.env("SIGILLO_LISTEN", "127.0.0.1:0").envs(extra_env.iter().copied());
+        command.stdout(Stdio::piped()).stderr(Stdio::piped()).stdin(Stdio::null());
+        let mut child = command.spawn().expect("spawn sigillo serve");
+        let output = Arc::new(Mutex::new(String::new()));
+        let (tx, rx) = mpsc::channel();
+        let readers = vec![
+            drain(child.stdout.take().expect("stdout"), Arc::clone(&output), Some(tx)),
+            drain(child.stderr.take().expect("stderr"), Arc::clone(&output), None),
+        ];
+        match rx.recv_timeout(Duration::from_secs(60)) {
+            Ok(base) => CapturedServer { server: Server { child, base }, output, readers },
+            Err(_) => {
+                let _ = child.kill();
+                let status = child.wait().expect("wait");
+                std::thread::sleep(Duration::from_millis(300));
+                let text = output.lock().map(|s| s.clone()).unwrap_or_default();
+                panic!("server did not start ({status}): {text}");
+            }
+        }
+    }
+}

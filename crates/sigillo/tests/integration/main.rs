@@ -9,3 +9,12 @@ mod demo;
 mod fiscal_code_check;
 mod registry;
 mod serve;
+mod pin_support;
+
+mod api_openapi;
+mod pin_access;
+mod pin_guessing;
+mod pin_request;
+mod pin_rotation;
+mod pin_secrets;
+mod delivery_exactly_once;

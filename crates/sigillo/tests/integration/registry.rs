@@ -8,6 +8,7 @@ on_both_backends!(
     bad_files_are_refused_as_a_whole,
     reimport_updates_by_fiscal_code,
     quoting_bom_and_crlf_are_understood,
+    codes_from_an_independent_implementation_are_all_imported,
 );
 
 const HEADER: &str = "fiscal_code,family_name,given_name,birth_date,sex,birth_place,address,postal_code,municipality,province,country,health_card_number,health_card_expiry,contribution_weeks,mobile,email";
@@ -191,4 +192,25 @@ async fn quoting_bom_and_crlf_are_understood(env: Env) {
     assert_eq!(reported.len(), 2, "{}", run.stderr);
     assert!(reported[0].starts_with("line 3: address"), "{}", reported[0]);
     assert!(reported[1].starts_with("line 6: "), "{}", reported[1]);
+}
+
+/// The 5,000 people of the domain's independent fixture (made with python-codicefiscale), as
+/// full registry rows: every one must be accepted by the import, end to end.
+async fn codes_from_an_independent_implementation_are_all_imported(env: Env) {
+    let fixture = include_str!("../../../sigillo-domain/tests/fixtures/independent_cf.csv");
+    let mut rows = Vec::new();
+    for line in fixture.lines().skip(1) {
+        let fields: Vec<&str> = line.split(',').collect();
+        let mut row: Vec<String> = fields[..6].iter().map(|f| (*f).to_owned()).collect();
+        row.extend(
+            ["Via Po 1", "10100", "Torino", "TO", "IT", "80380000000000000042", "2030-01-31", "104", "", "x@example.it"]
+                .map(str::to_owned),
+        );
+        rows.push(row);
+    }
+    assert!(rows.len() >= 5_000);
+    let run = env.import("independent.csv", to_csv(&rows));
+    assert_eq!(run.stdout.trim(), format!("imported {}, rejected 0", rows.len()), "{}", run.stderr);
+    let sample = &rows[rows.len() / 2];
+    assert_eq!(show(&env, &sample[0])["family_name"], sample[1].as_str());
 }
