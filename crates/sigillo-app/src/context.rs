@@ -22,6 +22,10 @@ pub struct Settings {
     pub session_absolute_timeout: Duration,
     /// From this moment no PIN is issued (sunset).
     pub issuance_cutoff: Option<OffsetDateTime>,
+    /// From this moment every PIN is annulled (sunset); owners are told before.
+    pub annulment_date: Option<OffsetDateTime>,
+    /// Validity of a recovery link and code.
+    pub recovery_ttl: Duration,
     /// Where citizens log in, as printed in messages (e.g. `http://127.0.0.1:8080`).
     pub public_url: String,
 }
@@ -35,6 +39,8 @@ impl Default for Settings {
             session_idle_timeout: DEFAULT_IDLE_TIMEOUT,
             session_absolute_timeout: DEFAULT_ABSOLUTE_TIMEOUT,
             issuance_cutoff: None,
+            annulment_date: None,
+            recovery_ttl: Duration::from_secs(24 * 3600),
             public_url: "http://127.0.0.1:8080".to_owned(),
         }
     }
@@ -51,6 +57,38 @@ pub struct Sigillo {
 impl Sigillo {
     pub fn new(store: Arc<dyn Store>, hasher: PinHasher, settings: Settings) -> Sigillo {
         Sigillo { store, hasher, settings: Arc::new(settings) }
+    }
+}
+
+/// A public endpoint refused for too many requests: retry after this many seconds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[error("rate limited")]
+pub struct RateLimited {
+    pub retry_after: u64,
+}
+
+impl Sigillo {
+    /// Counts one request of a public endpoint against the limits per fiscal code and per client
+    /// address (counters in the database, shared by every node).
+    pub async fn rate_limit(
+        &self,
+        endpoint: &str,
+        fiscal_code: Option<&str>,
+        client_ip: Option<&str>,
+    ) -> Result<Result<(), RateLimited>, sigillo_domain::store::StoreError> {
+        use sigillo_domain::rate_limit::{PER_CLIENT, PER_FISCAL_CODE};
+        let now = now();
+        let subjects = [(PER_FISCAL_CODE, fiscal_code), (PER_CLIENT, client_ip)];
+        for (limit, subject) in subjects {
+            let Some(subject) = subject else { continue };
+            let key = limit.key(&format!("{endpoint}:{subject}"), now);
+            let hits = self.store.hit(&key, now + limit.window).await?;
+            if hits > limit.limit {
+                metrics::counter!("sigillo_rate_limited_total", "endpoint" => endpoint.to_owned(), "by" => limit.name).increment(1);
+                return Ok(Err(RateLimited { retry_after: limit.retry_after(now) }));
+            }
+        }
+        Ok(Ok(()))
     }
 }
 

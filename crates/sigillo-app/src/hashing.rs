@@ -62,6 +62,7 @@ enum Job {
 pub struct PinHasher {
     jobs: Sender<Job>,
     policy: HashPolicy,
+    threads: usize,
     /// A hash of nothing anyone knows, verified when a fiscal code has no credential, so that an
     /// unknown fiscal code costs the same time as a wrong PIN.
     dummy: Arc<str>,
@@ -84,11 +85,16 @@ impl PinHasher {
         let mut dummy_pin = [0u8; 16];
         OsRng.try_fill_bytes(&mut dummy_pin).map_err(|_| HashError::Entropy)?;
         let dummy = hash_with(&Argon2::new(Algorithm::Argon2id, Version::V0x13, params.clone()), &dummy_pin, None)?;
-        Ok(PinHasher { jobs, policy, dummy: dummy.into() })
+        Ok(PinHasher { jobs, policy, threads, dummy: dummy.into() })
     }
 
     pub fn policy(&self) -> HashPolicy {
         self.policy
+    }
+
+    /// How many hashing threads serve this pool.
+    pub fn threads(&self) -> usize {
+        self.threads
     }
 
     /// A PHC string (`$argon2id$v=19$m=…,t=…,p=…$salt$hash`) of `pin` with a fresh random salt.

@@ -6,10 +6,6 @@
 
 use std::time::Duration;
 
-use base64::Engine;
-use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use rand::TryRngCore;
-use rand::rngs::OsRng;
 use sigillo_domain::audit::{Actor, AuditEvent};
 use sigillo_domain::credential::{Credential, CredentialState, Level};
 use sigillo_domain::fiscal_code::FiscalCode;
@@ -36,6 +32,9 @@ pub enum LoginError {
     Throttled { retry_after: Duration },
     #[error("locked")]
     Locked,
+    /// The PIN was right but has been annulled by the sunset.
+    #[error("annulled")]
+    Annulled,
     #[error(transparent)]
     Store(#[from] StoreError),
     #[error(transparent)]
@@ -70,11 +69,22 @@ impl Sigillo {
             matches!(c.state, CredentialState::Issued | CredentialState::Active | CredentialState::Expired)
                 && !c.first_access_lapsed(now, self.settings.first_access_ttl)
         });
-        let (typed, hash) = match usable {
+        // Without a live PIN, an annulled one is still checked: its owner is told of the sunset,
+        // and only its owner (the answer needs the right PIN).
+        let annulled = match credential {
+            None => self.store.latest_credential(&code).await?.filter(|c| c.state == CredentialState::Annulled),
+            Some(_) => None,
+        };
+        let checked = usable.or(annulled.as_ref());
+        let (typed, hash) = match checked {
             Some(c) => (c.pin_kind.normalize(pin), c.pin_hash.as_deref()),
             None => (normalize_definitive(pin), None),
         };
         let matched = self.hasher.verify(&typed, hash).await?;
+        if matched && annulled.is_some() {
+            metrics::counter!("sigillo_logins_total", "outcome" => "annulled").increment(1);
+            return Err(LoginError::Annulled);
+        }
         match (matched, usable) {
             (true, Some(credential)) => self.open_session(credential.clone(), &typed, attempts, client_ip, now).await,
             _ => {
@@ -161,7 +171,7 @@ impl Sigillo {
             credential.pin_hash = Some(self.hasher.hash(typed).await?);
             updated = true;
         }
-        let token = new_token()?;
+        let token = crate::otp::token()?;
         let session = Session {
             id: Uuid::new_v4(),
             token_hash: token_hash(&token),
@@ -236,12 +246,6 @@ impl Sigillo {
     }
 }
 
-/// 256 random bits, URL-safe.
-fn new_token() -> Result<String, HashError> {
-    let mut bytes = [0u8; 32];
-    OsRng.try_fill_bytes(&mut bytes).map_err(|_| HashError::Entropy)?;
-    Ok(URL_SAFE_NO_PAD.encode(bytes))
-}
 
 /// Whether a typed PIN could be a first-access one (16 symbols) — for messages only.
 pub fn looks_like_first_access(pin: &str) -> bool {

@@ -108,6 +108,76 @@ pub fn expiry_notice(
     m
 }
 
+/// The second half over another channel than the letter: fast activation or recovery.
+pub fn second_half(channel: Channel, to: &str, code: &FiscalCode, half: &str, public_url: &str, now: OffsetDateTime) -> OutboundMessage {
+    let mut m = message(channel, MessageKind::PinSecondHalf, to, code, now);
+    m.body = match channel {
+        Channel::Sms => format!(
+            "INPS: seconda parte del Suo PIN: {half}. Primo accesso su {public_url} con la prima parte seguita da questa."
+        ),
+        _ => format!(
+            "Gentile utente,\n\nla seconda parte (8 caratteri) del Suo PIN è: {half}\n\n\
+             Acceda a {public_url} con il Suo codice fiscale e i 16 caratteri del PIN (la prima parte seguita \
+             da questa): Le sarà chiesto di scegliere il PIN definitivo di 8 caratteri. Un'eventuale lettera \
+             con una seconda parte diversa non è più valida.\n\nIl PIN è personale: non lo comunichi a nessuno.\n\n{CONTACT_CENTER}"
+        ),
+    };
+    if channel != Channel::Sms {
+        m.subject = Some("Seconda parte del Suo PIN".to_owned());
+    }
+    m.pin_half = Some(half.to_owned());
+    m
+}
+
+/// The e-mail with the recovery link and code.
+pub fn recovery_link(to: &str, code: &FiscalCode, link: &str, otp: &str, valid_for: &str, now: OffsetDateTime) -> OutboundMessage {
+    let mut m = message(Channel::Email, MessageKind::RecoveryLink, to, code, now);
+    m.subject = Some("Ripristino del Suo PIN".to_owned());
+    m.body = format!(
+        "Gentile utente,\n\nabbiamo ricevuto una richiesta di ripristino del Suo PIN. Per completarla apra questo \
+         collegamento e inserisca il codice {otp}:\n\n{link}\n\nIl collegamento e il codice valgono {valid_for} e \
+         una sola volta. Riceverà un nuovo PIN: la prima parte per SMS, la seconda per e-mail; il PIN attuale smetterà \
+         di funzionare in quel momento.\n\nSe non ha chiesto Lei il ripristino, ignori questo messaggio: il Suo PIN \
+         resta valido.\n\n{CONTACT_CENTER}"
+    );
+    m.link = Some(link.to_owned());
+    m.code = Some(otp.to_owned());
+    m
+}
+
+/// A one-time code that proves a contact belongs to the citizen.
+pub fn contact_verification(channel: Channel, to: &str, code: &FiscalCode, otp: &str, now: OffsetDateTime) -> OutboundMessage {
+    let mut m = message(channel, MessageKind::ContactVerification, to, code, now);
+    m.body = match channel {
+        Channel::Sms => format!("INPS: il codice per verificare questo recapito è {otp}. Vale 30 minuti."),
+        _ => format!(
+            "Gentile utente,\n\nper verificare questo recapito inserisca nell'area riservata il codice {otp}. \
+             Il codice vale 30 minuti.\n\nSe non ha aggiunto Lei questo recapito, ignori il messaggio.\n\n{CONTACT_CENTER}"
+        ),
+    };
+    if channel != Channel::Sms {
+        m.subject = Some("Verifica del recapito".to_owned());
+    }
+    m.code = Some(otp.to_owned());
+    m
+}
+
+/// The sunset: PINs are being retired in favour of SPID, CIE and CNS.
+pub fn sunset_notice(channel: Channel, to: &str, code: &FiscalCode, annulment: OffsetDateTime, now: OffsetDateTime) -> OutboundMessage {
+    let date = annulment.format(format_description!("[day]/[month]/[year]")).unwrap_or_default();
+    let mut m = message(channel, MessageKind::SunsetNotice, to, code, now);
+    m.subject = Some("Il PIN sarà dismesso".to_owned());
+    m.body = match channel {
+        Channel::Sms => format!("INPS: dal {date} il PIN non sarà più valido. Per i servizi online usi SPID, CIE o CNS."),
+        _ => format!(
+            "Gentile utente,\n\ndal {date} il Suo PIN non sarà più valido: per accedere ai servizi online dell'Istituto \
+             dovrà usare SPID (Sistema Pubblico di Identità Digitale), la Carta d'Identità Elettronica (CIE) o la Carta \
+             Nazionale dei Servizi (CNS). Fino a quella data il PIN continua a funzionare.\n\n{CONTACT_CENTER}"
+        ),
+    };
+    m
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

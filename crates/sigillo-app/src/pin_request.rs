@@ -13,7 +13,6 @@ use sigillo_domain::audit::{Actor, AuditEvent};
 use sigillo_domain::credential::{Credential, CredentialState, Level};
 use sigillo_domain::fiscal_code::{FiscalCode, PersonalData, Sex, places};
 use sigillo_domain::outbox::Channel;
-use sigillo_domain::pin::FirstAccessPin;
 use sigillo_domain::registry::{Email, InsuredPerson, PhoneNumber};
 use sigillo_domain::store::{Changes, StoreError};
 use sigillo_domain::{Lang, Localized};
@@ -303,9 +302,10 @@ impl Sigillo {
         changes.audit.push(audit(now, "pin_requested", &credential, client_ip).detail("channel", "online"));
         let channel = request.first_half_channel();
         let outcome = if mismatches.is_empty() {
-            let pin = FirstAccessPin::generate(&mut rand::rng());
-            let hash = self.hasher.hash(&pin.canonical()).await?;
-            credential.issue_first_access(hash, now).map_err(|e| StoreError::Other(e.to_string()))?;
+            let pin = self.issue_first_access(&mut credential, now).await.map_err(|e| match e {
+                crate::issuance::IssueError::Hash(h) => RequestError::Hash(h),
+                other => RequestError::Store(other.into()),
+            })?;
             let to = match (&request.mobile, channel) {
                 (Some(mobile), Channel::Sms) => mobile.to_string(),
                 _ => request.email.to_string(),

@@ -58,7 +58,9 @@ impl ContactKind {
                 PhoneNumber::parse(raw).map(|p| p.to_string()).map_err(|_| ContactValueError::Phone)
             }
             ContactKind::Email | ContactKind::Pec => {
-                Email::parse(raw).map(|e| e.to_string()).map_err(|_| ContactValueError::Email)
+                // Lower case whole: mailboxes are case-insensitive in practice, and one contact must
+                // not be stored twice as `Mario@x.it` and `mario@x.it`.
+                Email::parse(raw).map(|e| e.to_string().to_lowercase()).map_err(|_| ContactValueError::Email)
             }
         }
     }
@@ -119,7 +121,7 @@ mod tests {
     #[test]
     fn values_are_normalised_by_kind() {
         assert_eq!(ContactKind::Mobile.normalize("333 123 4567"), Ok("+393331234567".to_owned()));
-        assert_eq!(ContactKind::Pec.normalize("Mario@PEC.it").map(|v| v.to_lowercase()), Ok("mario@pec.it".to_owned()));
+        assert_eq!(ContactKind::Pec.normalize("Mario@PEC.it"), Ok("mario@pec.it".to_owned()));
         assert_eq!(ContactKind::Email.normalize("not-an-email"), Err(ContactValueError::Email));
         assert_eq!(ContactKind::Landline.normalize("abc"), Err(ContactValueError::Phone));
     }

@@ -2,11 +2,14 @@
 
 pub mod application;
 pub mod audit;
+pub mod contact;
 pub mod credential;
 pub mod fiscal_code;
 pub mod lang;
 pub mod outbox;
 pub mod pin;
+pub mod rate_limit;
+pub mod recovery;
 pub mod registry;
 pub mod session;
 pub mod store;

@@ -14,9 +14,11 @@ use uuid::Uuid;
 
 use crate::application::{Application, ApplicationType};
 use crate::audit::{AuditEvent, StoredAuditEvent};
+use crate::contact::Contact;
 use crate::credential::Credential;
 use crate::fiscal_code::FiscalCode;
 use crate::outbox::{OutboundMessage, OutboxStats, QueuedMessage};
+use crate::recovery::Recovery;
 use crate::registry::{ContributionYear, InsuredPerson};
 use crate::session::Session;
 use crate::throttle::LoginAttempts;
@@ -59,7 +61,8 @@ pub trait RegistryStore: Send + Sync {
 
 /// Writes that must happen together, in one transaction, in this order: credential updates, then
 /// inserts (so a commit may end a credential and insert its successor for the same fiscal code),
-/// sessions ended and opened, login counters cleared, messages queued, audit appended.
+/// recoveries updated then inserted, contacts saved, letters cancelled, sessions ended and opened,
+/// login counters cleared, messages queued, audit appended.
 #[derive(Debug, Clone, Default)]
 pub struct Changes {
     /// New credentials. A second live credential for the same fiscal code is a `Conflict`.
@@ -67,6 +70,16 @@ pub struct Changes {
     /// Each is written only if the stored version still equals `credential.version`; the stored
     /// version then becomes `version + 1`. Otherwise the whole commit fails with `Conflict`.
     pub update_credentials: Vec<Credential>,
+    pub insert_recoveries: Vec<Recovery>,
+    /// Written only if the stored version still equals `recovery.version` (then `version + 1`);
+    /// otherwise the whole commit fails with `Conflict`.
+    pub update_recoveries: Vec<Recovery>,
+    /// Inserted or replaced by id. A second contact with the same fiscal code, kind and value is a
+    /// `Conflict`.
+    pub save_contacts: Vec<Contact>,
+    /// Letters to withdraw (status `cancelled`, half wiped) if still unprinted and uncancelled;
+    /// a letter already printed or cancelled is a `Conflict`.
+    pub cancel_letters: Vec<Uuid>,
     /// Ends every open session of these credentials.
     pub end_sessions_of: Vec<Uuid>,
     pub open_sessions: Vec<Session>,
@@ -80,6 +93,10 @@ impl Changes {
     pub fn is_empty(&self) -> bool {
         self.insert_credentials.is_empty()
             && self.update_credentials.is_empty()
+            && self.insert_recoveries.is_empty()
+            && self.update_recoveries.is_empty()
+            && self.save_contacts.is_empty()
+            && self.cancel_letters.is_empty()
             && self.end_sessions_of.is_empty()
             && self.open_sessions.is_empty()
             && self.clear_attempts.is_empty()
@@ -98,6 +115,16 @@ pub trait CredentialStore: Send + Sync {
     async fn live_credential(&self, code: &FiscalCode) -> Result<Option<Credential>, StoreError>;
 
     async fn credential(&self, id: Uuid) -> Result<Option<Credential>, StoreError>;
+
+    /// The most recent credential of a fiscal code in any state (e.g. an annulled one), if any.
+    async fn latest_credential(&self, code: &FiscalCode) -> Result<Option<Credential>, StoreError>;
+
+    /// Up to `limit` live credentials, oldest first (the sunset annuls them in batches).
+    async fn live_credentials(&self, limit: u32) -> Result<Vec<Credential>, StoreError>;
+
+    /// Live credentials whose owner has not been told of the sunset yet (`sunset_notice_at`
+    /// unset), oldest first.
+    async fn credentials_due_for_sunset_notice(&self, limit: u32) -> Result<Vec<Credential>, StoreError>;
 
     /// The login counters of a fiscal code, known or not (all zero and version 0 when none).
     async fn login_attempts(&self, code: &FiscalCode) -> Result<LoginAttempts, StoreError>;
@@ -134,7 +161,8 @@ pub trait OutboxStore: Send + Sync {
         limit: u32,
     ) -> Result<Vec<QueuedMessage>, StoreError>;
 
-    /// Delivered: wipes the message's half-PIN, link and code.
+    /// Delivered: wipes the message's half-PIN, link and code — except a letter's half, which
+    /// stays until the letter is printed (see [`OutboxStore::confirm_print_batch`]).
     async fn mark_delivered(&self, id: Uuid, at: OffsetDateTime) -> Result<(), StoreError>;
 
     /// A failed attempt: retried at `retry_at`, or parked for an operator when `None`.
@@ -147,6 +175,55 @@ pub trait OutboxStore: Send + Sync {
     ) -> Result<(), StoreError>;
 
     async fn outbox_stats(&self) -> Result<OutboxStats, StoreError>;
+
+    /// The newest `pin_second_half` letter of a fiscal code that still holds its half: in no print
+    /// batch and not cancelled (fast activation withdraws it and sends its half another way).
+    async fn unprinted_letter(&self, code: &FiscalCode) -> Result<Option<OutboundMessage>, StoreError>;
+
+    /// Puts up to `limit` letters that are in no batch and not cancelled into print batch `batch`
+    /// at `at`, oldest first, and returns them with their halves. A letter in a batch can no longer
+    /// be cancelled.
+    async fn claim_letters_for_print(
+        &self,
+        batch: &str,
+        at: OffsetDateTime,
+        limit: u32,
+    ) -> Result<Vec<OutboundMessage>, StoreError>;
+
+    /// Batches whose letters still hold their halves (claimed, PDF not confirmed written).
+    async fn unconfirmed_print_batches(&self) -> Result<Vec<String>, StoreError>;
+
+    /// The letters of a batch, oldest first, with their halves if the batch is unconfirmed.
+    async fn letters_of_batch(&self, batch: &str) -> Result<Vec<OutboundMessage>, StoreError>;
+
+    /// The batch's PDF is safely written: wipes its letters' halves.
+    async fn confirm_print_batch(&self, batch: &str) -> Result<(), StoreError>;
+}
+
+/// Contacts added by citizens (saved through [`Changes::save_contacts`]).
+#[async_trait]
+pub trait ContactStore: Send + Sync {
+    /// A citizen's contacts, oldest first.
+    async fn contacts_of(&self, code: &FiscalCode) -> Result<Vec<Contact>, StoreError>;
+
+    async fn contact(&self, code: &FiscalCode, id: Uuid) -> Result<Option<Contact>, StoreError>;
+
+    /// Removes one of the citizen's contacts; `false` when there was none with that id.
+    async fn delete_contact(&self, code: &FiscalCode, id: Uuid) -> Result<bool, StoreError>;
+}
+
+/// Recovery links (written through [`Changes::insert_recoveries`] and `update_recoveries`).
+#[async_trait]
+pub trait RecoveryStore: Send + Sync {
+    async fn recovery_by_token_hash(&self, token_hash: &str) -> Result<Option<Recovery>, StoreError>;
+}
+
+/// Counters of the public endpoints' rate limits (see `rate_limit`).
+#[async_trait]
+pub trait RateLimitStore: Send + Sync {
+    /// Counts one hit on `key` and returns the hits of that key so far, this one included. The key
+    /// may be forgotten after `expires_at`.
+    async fn hit(&self, key: &str, expires_at: OffsetDateTime) -> Result<u32, StoreError>;
 }
 
 /// The hash-chained audit log (entries are appended through [`Changes::audit`]).
@@ -185,7 +262,9 @@ pub trait ApplicationStore: Send + Sync {
 
 /// Everything a Sigillo node needs from its database.
 #[async_trait]
-pub trait Store: RegistryStore + CredentialStore + OutboxStore + AuditStore + ApplicationStore {
+pub trait Store:
+    RegistryStore + CredentialStore + OutboxStore + AuditStore + ApplicationStore + ContactStore + RecoveryStore + RateLimitStore
+{
     /// Creates or upgrades the schema; safe to run on every start and from several nodes at once.
     async fn migrate(&self) -> Result<(), StoreError>;
 

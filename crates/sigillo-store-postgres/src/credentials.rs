@@ -25,20 +25,21 @@ use crate::{commit, sessions};
 macro_rules! credential_columns {
     () => {
         "id, fiscal_code, state, level, pin_kind, pin_hash, pin_set_at, pin_history, note, expiry_notice_at, \
-         created_at, updated_at, version"
+         first_half_hash, sunset_notice_at, created_at, updated_at, version"
     };
 }
 
 const INSERT: &str = concat!(
     "INSERT INTO credentials (",
     credential_columns!(),
-    ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)"
+    ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)"
 );
 
 /// Everything but the identity (id, fiscal code, creation) may change.
 const UPDATE: &str = "\
 UPDATE credentials SET state = $3, level = $4, pin_kind = $5, pin_hash = $6, pin_set_at = $7, pin_history = $8,
-    note = $9, expiry_notice_at = $10, updated_at = $11, version = version + 1
+    note = $9, expiry_notice_at = $10, first_half_hash = $11, sunset_notice_at = $12, updated_at = $13,
+    version = version + 1
 WHERE id = $1 AND version = $2";
 
 /// The predicate repeats the partial unique index's, so this is one probe of that index.
@@ -49,6 +50,36 @@ const SELECT_LIVE: &str = concat!(
 );
 
 const SELECT_BY_ID: &str = concat!("SELECT ", credential_columns!(), " FROM credentials WHERE id = $1");
+
+/// The live credential if any (it is always the newest: a credential can be created only once the
+/// previous one has ended), else the newest ended one. Each branch is one probe of a partial index,
+/// `credentials_one_live` or `credentials_ended_by_fiscal_code`, and the Append stops at the first row.
+pub(crate) const SELECT_LATEST: &str = concat!(
+    "(SELECT ",
+    credential_columns!(),
+    " FROM credentials WHERE fiscal_code = $1 AND state NOT IN ('revoked', 'annulled')) \
+     UNION ALL (SELECT ",
+    credential_columns!(),
+    " FROM credentials WHERE fiscal_code = $1 AND state IN ('revoked', 'annulled') \
+     ORDER BY created_at DESC, updated_at DESC, id DESC LIMIT 1) \
+     LIMIT 1"
+);
+
+/// The predicate repeats `credentials_live_by_age`'s: the head of that index.
+pub(crate) const SELECT_LIVE_OLDEST: &str = concat!(
+    "SELECT ",
+    credential_columns!(),
+    " FROM credentials WHERE state NOT IN ('revoked', 'annulled') ORDER BY created_at, id LIMIT $1"
+);
+
+/// The predicate repeats `credentials_sunset_notice_due`'s: the head of that index, which notified
+/// credentials leave.
+pub(crate) const SELECT_SUNSET_DUE: &str = concat!(
+    "SELECT ",
+    credential_columns!(),
+    " FROM credentials WHERE state NOT IN ('revoked', 'annulled') AND sunset_notice_at IS NULL \
+     ORDER BY created_at, id LIMIT $1"
+);
 
 /// The predicate repeats `credentials_expiry_notice_due`'s, so the sweep reads only that index.
 const SELECT_EXPIRY_DUE: &str = concat!(
@@ -90,6 +121,8 @@ fn credential_from_row(row: &PgRow) -> Result<Credential, StoreError> {
         pin_history: c.get("pin_history")?,
         note: c.get("note")?,
         expiry_notice_at: c.get("expiry_notice_at")?,
+        first_half_hash: c.get("first_half_hash")?,
+        sunset_notice_at: c.get("sunset_notice_at")?,
         created_at: c.get("created_at")?,
         updated_at: c.get("updated_at")?,
         version: c.get("version")?,
@@ -110,6 +143,8 @@ pub(crate) async fn insert(conn: &mut PgConnection, credential: &Credential) -> 
         .bind(credential.pin_history.as_slice())
         .bind(credential.note.as_deref())
         .bind(credential.expiry_notice_at)
+        .bind(credential.first_half_hash.as_deref())
+        .bind(credential.sunset_notice_at)
         .bind(credential.created_at)
         .bind(credential.updated_at)
         .bind(credential.version)
@@ -132,6 +167,8 @@ pub(crate) async fn update(conn: &mut PgConnection, credential: &Credential) -> 
         .bind(credential.pin_history.as_slice())
         .bind(credential.note.as_deref())
         .bind(credential.expiry_notice_at)
+        .bind(credential.first_half_hash.as_deref())
+        .bind(credential.sunset_notice_at)
         .bind(credential.updated_at)
         .execute(conn)
         .await?;
@@ -160,6 +197,17 @@ fn attempts_from_row(row: &PgRow) -> Result<LoginAttempts, StoreError> {
     })
 }
 
+impl PostgresStore {
+    /// The credentials a query with one parameter, the limit, returns.
+    async fn credentials_by(&self, query: &'static str, limit_to: u32) -> Result<Vec<Credential>, StoreError> {
+        if limit_to == 0 {
+            return Ok(Vec::new());
+        }
+        let rows = sqlx::query(query).bind(limit(limit_to)).fetch_all(&self.pool).await.map_err(store_error)?;
+        rows.iter().map(credential_from_row).collect()
+    }
+}
+
 #[async_trait]
 impl CredentialStore for PostgresStore {
     async fn commit(&self, changes: Changes, now: OffsetDateTime) -> Result<(), StoreError> {
@@ -174,6 +222,20 @@ impl CredentialStore for PostgresStore {
     async fn credential(&self, id: Uuid) -> Result<Option<Credential>, StoreError> {
         let row = sqlx::query(SELECT_BY_ID).bind(id).fetch_optional(&self.pool).await.map_err(store_error)?;
         row.as_ref().map(credential_from_row).transpose()
+    }
+
+    async fn latest_credential(&self, code: &FiscalCode) -> Result<Option<Credential>, StoreError> {
+        let row =
+            sqlx::query(SELECT_LATEST).bind(code.as_str()).fetch_optional(&self.pool).await.map_err(store_error)?;
+        row.as_ref().map(credential_from_row).transpose()
+    }
+
+    async fn live_credentials(&self, limit_to: u32) -> Result<Vec<Credential>, StoreError> {
+        self.credentials_by(SELECT_LIVE_OLDEST, limit_to).await
+    }
+
+    async fn credentials_due_for_sunset_notice(&self, limit_to: u32) -> Result<Vec<Credential>, StoreError> {
+        self.credentials_by(SELECT_SUNSET_DUE, limit_to).await
     }
 
     async fn login_attempts(&self, code: &FiscalCode) -> Result<LoginAttempts, StoreError> {

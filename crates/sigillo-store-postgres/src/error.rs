@@ -7,6 +7,8 @@ use sqlx::migrate::MigrateError;
 
 /// The partial unique index that allows one live credential per fiscal code (0002_credentials.sql).
 const LIVE_CREDENTIAL_INDEX: &str = "credentials_one_live";
+/// The unique constraint that allows a contact value once per citizen and kind (0003).
+const CONTACT_VALUE_CONSTRAINT: &str = "contacts_one_per_value";
 
 pub(crate) fn store_error(err: sqlx::Error) -> StoreError {
     match err {
@@ -14,6 +16,9 @@ pub(crate) fn store_error(err: sqlx::Error) -> StoreError {
             let code = db.code().map(|c| c.into_owned()).unwrap_or_default();
             if code == "23505" && db.constraint() == Some(LIVE_CREDENTIAL_INDEX) {
                 return StoreError::Conflict("the fiscal code already has a live credential".to_owned());
+            }
+            if code == "23505" && db.constraint() == Some(CONTACT_VALUE_CONSTRAINT) {
+                return StoreError::Conflict("the citizen already has this contact".to_owned());
             }
             let message = if code.starts_with("22") {
                 format!("invalid data (SQLSTATE {code})")

@@ -3,15 +3,22 @@
 mod applications;
 mod audit;
 mod commit;
+mod contacts;
 mod credentials;
 mod error;
 mod outbox;
+#[cfg(test)]
+mod plans;
+mod rate_limits;
+mod recoveries;
 mod registry;
 mod row;
 mod sessions;
 
 use std::fmt;
 use std::str::FromStr;
+use std::sync::Arc;
+use std::sync::atomic::AtomicU64;
 use std::time::Duration;
 
 use async_trait::async_trait;
@@ -35,6 +42,8 @@ const ACQUIRE_TIMEOUT: Duration = Duration::from_secs(10);
 #[derive(Clone)]
 pub struct PostgresStore {
     pool: PgPool,
+    /// Rate-limit hits counted through this pool: every so many, expired keys are swept.
+    rate_limit_hits: Arc<AtomicU64>,
 }
 
 impl fmt::Debug for PostgresStore {
@@ -65,7 +74,7 @@ impl PostgresStore {
             .connect_with(options)
             .await
             .map_err(store_error)?;
-        Ok(PostgresStore { pool })
+        Ok(PostgresStore { pool, rate_limit_hits: Arc::new(AtomicU64::new(0)) })
     }
 
     /// Closes the pool, waiting for connections in use to be returned.

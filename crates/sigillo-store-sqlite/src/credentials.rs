@@ -18,12 +18,12 @@ use uuid::Uuid;
 
 use crate::codec::{Columns, micros, opt_micros, uuid_text};
 use crate::error::store_error;
-use crate::{SqliteStore, audit, outbox, sessions};
+use crate::{SqliteStore, audit, contacts, outbox, recoveries, sessions};
 
 macro_rules! credential_columns {
     () => {
         "id, fiscal_code, state, level, pin_kind, pin_hash, pin_set_at, pin_history, note, expiry_notice_at, \
-         created_at, updated_at, version"
+         first_half_hash, sunset_notice_at, created_at, updated_at, version"
     };
 }
 
@@ -35,6 +35,26 @@ pub(crate) const SELECT_LIVE: &str = concat!(
 );
 
 const SELECT_BY_ID: &str = concat!("SELECT ", credential_columns!(), " FROM credentials WHERE id = ?");
+
+pub(crate) const SELECT_LATEST: &str = concat!(
+    "SELECT ",
+    credential_columns!(),
+    " FROM credentials WHERE fiscal_code = ? ORDER BY created_at DESC, id DESC LIMIT 1"
+);
+
+// The WHERE is the live-by-age index's own: each batch of the sunset reads the index's front.
+pub(crate) const SELECT_LIVE_OLDEST: &str = concat!(
+    "SELECT ",
+    credential_columns!(),
+    " FROM credentials WHERE state NOT IN ('revoked', 'annulled') ORDER BY created_at, id LIMIT ?"
+);
+
+pub(crate) const SELECT_DUE_FOR_SUNSET_NOTICE: &str = concat!(
+    "SELECT ",
+    credential_columns!(),
+    " FROM credentials WHERE state NOT IN ('revoked', 'annulled') AND sunset_notice_at IS NULL \
+     ORDER BY created_at, id LIMIT ?"
+);
 
 // The first three terms repeat the expiry-notice index's WHERE, so the scan stays inside it.
 pub(crate) const SELECT_DUE_FOR_NOTICE: &str = concat!(
@@ -57,6 +77,8 @@ fn credential_from_row(row: &SqliteRow) -> Result<Credential, StoreError> {
         pin_history: c.json("pin_history")?,
         note: c.opt_text("note")?,
         expiry_notice_at: c.opt_time("expiry_notice_at")?,
+        first_half_hash: c.opt_text("first_half_hash")?,
+        sunset_notice_at: c.opt_time("sunset_notice_at")?,
         created_at: c.time("created_at")?,
         updated_at: c.time("updated_at")?,
         version: c.int("version")?,
@@ -73,7 +95,8 @@ fn history_json(credential: &Credential) -> Result<String, StoreError> {
 async fn insert_credential(conn: &mut SqliteConnection, credential: &Credential) -> Result<(), StoreError> {
     sqlx::query(
         "INSERT INTO credentials (id, fiscal_code, state, level, pin_kind, pin_hash, pin_set_at, pin_history, note, \
-         expiry_notice_at, created_at, updated_at, version) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+         expiry_notice_at, first_half_hash, sunset_notice_at, created_at, updated_at, version) \
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
     )
     .bind(uuid_text(credential.id))
     .bind(credential.fiscal_code.as_str())
@@ -85,6 +108,8 @@ async fn insert_credential(conn: &mut SqliteConnection, credential: &Credential)
     .bind(history_json(credential)?)
     .bind(credential.note.as_deref())
     .bind(opt_micros(credential.expiry_notice_at))
+    .bind(credential.first_half_hash.as_deref())
+    .bind(opt_micros(credential.sunset_notice_at))
     .bind(micros(credential.created_at))
     .bind(micros(credential.updated_at))
     .bind(credential.version)
@@ -99,7 +124,8 @@ async fn insert_credential(conn: &mut SqliteConnection, credential: &Credential)
 async fn update_credential(conn: &mut SqliteConnection, credential: &Credential) -> Result<(), StoreError> {
     let done = sqlx::query(
         "UPDATE credentials SET state = ?, level = ?, pin_kind = ?, pin_hash = ?, pin_set_at = ?, pin_history = ?, \
-         note = ?, expiry_notice_at = ?, updated_at = ?, version = version + 1 WHERE id = ? AND version = ?",
+         note = ?, expiry_notice_at = ?, first_half_hash = ?, sunset_notice_at = ?, updated_at = ?, \
+         version = version + 1 WHERE id = ? AND version = ?",
     )
     .bind(credential.state.as_str())
     .bind(credential.level.as_str())
@@ -109,6 +135,8 @@ async fn update_credential(conn: &mut SqliteConnection, credential: &Credential)
     .bind(history_json(credential)?)
     .bind(credential.note.as_deref())
     .bind(opt_micros(credential.expiry_notice_at))
+    .bind(credential.first_half_hash.as_deref())
+    .bind(opt_micros(credential.sunset_notice_at))
     .bind(micros(credential.updated_at))
     .bind(uuid_text(credential.id))
     .bind(credential.version)
@@ -153,13 +181,25 @@ impl CredentialStore for SqliteStore {
             return Ok(());
         }
         let mut tx = self.write.begin_with("BEGIN IMMEDIATE").await.map_err(store_error)?;
-        // The documented order: credentials (updated, then inserted), sessions ended then opened, counters, messages, audit.
-        // Updates first: a commit may end a credential and insert its successor for the same code.
+        // The documented order. Credential updates come before inserts: a commit may end a
+        // credential and insert its successor for the same code.
         for credential in &changes.update_credentials {
             update_credential(&mut tx, credential).await?;
         }
         for credential in &changes.insert_credentials {
             insert_credential(&mut tx, credential).await?;
+        }
+        for recovery in &changes.update_recoveries {
+            recoveries::update(&mut tx, recovery).await?;
+        }
+        for recovery in &changes.insert_recoveries {
+            recoveries::insert(&mut tx, recovery).await?;
+        }
+        for contact in &changes.save_contacts {
+            contacts::save(&mut tx, contact).await?;
+        }
+        for letter in &changes.cancel_letters {
+            outbox::cancel_letter(&mut tx, *letter).await?;
         }
         for credential_id in &changes.end_sessions_of {
             sessions::end_all_of(&mut tx, *credential_id, now).await?;
@@ -186,6 +226,27 @@ impl CredentialStore for SqliteStore {
         let row =
             sqlx::query(SELECT_BY_ID).bind(uuid_text(id)).fetch_optional(&self.read).await.map_err(store_error)?;
         row.as_ref().map(credential_from_row).transpose()
+    }
+
+    async fn latest_credential(&self, code: &FiscalCode) -> Result<Option<Credential>, StoreError> {
+        let row =
+            sqlx::query(SELECT_LATEST).bind(code.as_str()).fetch_optional(&self.read).await.map_err(store_error)?;
+        row.as_ref().map(credential_from_row).transpose()
+    }
+
+    async fn live_credentials(&self, limit: u32) -> Result<Vec<Credential>, StoreError> {
+        let rows =
+            sqlx::query(SELECT_LIVE_OLDEST).bind(i64::from(limit)).fetch_all(&self.read).await.map_err(store_error)?;
+        rows.iter().map(credential_from_row).collect()
+    }
+
+    async fn credentials_due_for_sunset_notice(&self, limit: u32) -> Result<Vec<Credential>, StoreError> {
+        let rows = sqlx::query(SELECT_DUE_FOR_SUNSET_NOTICE)
+            .bind(i64::from(limit))
+            .fetch_all(&self.read)
+            .await
+            .map_err(store_error)?;
+        rows.iter().map(credential_from_row).collect()
     }
 
     async fn login_attempts(&self, code: &FiscalCode) -> Result<LoginAttempts, StoreError> {

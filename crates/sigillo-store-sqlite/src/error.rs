@@ -12,16 +12,29 @@ const SQLITE_FULL: i64 = 13;
 const SQLITE_CANTOPEN: i64 = 14;
 /// Extended result code of a UNIQUE constraint (not a primary key) failing.
 const SQLITE_CONSTRAINT_UNIQUE: i64 = 2067;
-/// What SQLite's message names when the live-credential index refuses a row.
-const LIVE_CREDENTIAL_COLUMN: &str = "credentials.fiscal_code";
+/// How SQLite's message for [`SQLITE_CONSTRAINT_UNIQUE`] starts; the columns of the key follow.
+const UNIQUE_FAILED: &str = "UNIQUE constraint failed: ";
+/// The columns SQLite names when the live-credential index refuses a row.
+const LIVE_CREDENTIAL_KEY: &str = "credentials.fiscal_code";
+/// The columns SQLite names when a citizen's contact is saved twice.
+const CONTACT_KEY: &str = "contacts.fiscal_code, contacts.kind, contacts.value";
 
 pub(crate) fn store_error(err: sqlx::Error) -> StoreError {
     match err {
         sqlx::Error::Database(db) => {
             let code = db.code().and_then(|c| c.parse::<i64>().ok()).unwrap_or(-1);
             let message = format!("{} (SQLite code {code})", db.message());
-            if code == SQLITE_CONSTRAINT_UNIQUE && db.message().contains(LIVE_CREDENTIAL_COLUMN) {
-                return StoreError::Conflict("the fiscal code already has a live credential".to_owned());
+            if code == SQLITE_CONSTRAINT_UNIQUE {
+                // The whole key must match: another unique key over more columns may start alike.
+                match db.message().strip_prefix(UNIQUE_FAILED) {
+                    Some(LIVE_CREDENTIAL_KEY) => {
+                        return StoreError::Conflict("the fiscal code already has a live credential".to_owned());
+                    }
+                    Some(CONTACT_KEY) => {
+                        return StoreError::Conflict("the citizen already has this contact".to_owned());
+                    }
+                    _ => {}
+                }
             }
             match code & 0xff {
                 SQLITE_BUSY | SQLITE_LOCKED | SQLITE_IOERR | SQLITE_FULL | SQLITE_CANTOPEN => {

@@ -7,9 +7,12 @@
 mod applications;
 mod audit;
 mod codec;
+mod contacts;
 mod credentials;
 mod error;
 mod outbox;
+mod rate_limits;
+mod recoveries;
 mod registry;
 mod sessions;
 #[cfg(test)]

@@ -1,9 +1,14 @@
 //! The delivery outbox. Messages enter through a commit ([`insert`]), due at their `created_at`;
 //! workers claim them with a lease, then mark them delivered (wiping their secrets) or failed.
+//!
+//! Letters are also printed: `letters batch` claims the unprinted ones into a print batch, writes
+//! the PDF, then confirms the batch, which wipes their halves. Until a letter is in a batch, fast
+//! activation may cancel it ([`cancel_letter`], through a commit).
 
 use std::time::Duration;
 
 use async_trait::async_trait;
+use sigillo_domain::fiscal_code::FiscalCode;
 use sigillo_domain::outbox::{Channel, DeliveryStatus, MessageKind, OutboundMessage, OutboxStats, QueuedMessage};
 use sigillo_domain::store::{OutboxStore, StoreError};
 use sqlx::SqliteConnection;
@@ -15,6 +20,40 @@ use crate::SqliteStore;
 use crate::codec::{Columns, duration_micros, micros, uuid_text};
 use crate::error::store_error;
 
+macro_rules! message_columns {
+    () => {
+        "id, channel, kind, recipient, fiscal_code, subject, body, pin_half, link, code, postal_address, created_at"
+    };
+}
+
+// The WHERE repeats the unprinted-letters index's own (plus what narrows it further), so SQLite
+// reads only that index. Every statement below that picks unprinted letters does the same.
+pub(crate) const SELECT_UNPRINTED_LETTER: &str = concat!(
+    "SELECT ",
+    message_columns!(),
+    " FROM outbox WHERE fiscal_code = ? AND channel = 'letter' AND print_batch IS NULL AND status <> 'cancelled' \
+     AND kind = 'pin_second_half' AND pin_half IS NOT NULL ORDER BY created_at DESC, id DESC LIMIT 1"
+);
+
+/// Puts the oldest unprinted letters into a batch, in one statement: SQLite runs one write at a
+/// time, so two batches can never both take a letter.
+pub(crate) const CLAIM_LETTERS: &str = concat!(
+    "UPDATE outbox SET print_batch = ?, printed_at = ? WHERE id IN (\
+     SELECT id FROM outbox WHERE channel = 'letter' AND print_batch IS NULL AND status <> 'cancelled' \
+     AND pin_half IS NOT NULL ORDER BY created_at, id LIMIT ?) RETURNING ",
+    message_columns!()
+);
+
+pub(crate) const SELECT_BATCH: &str =
+    concat!("SELECT ", message_columns!(), " FROM outbox WHERE print_batch = ? ORDER BY created_at, id");
+
+/// Wipes the halves of a batch's letters (their PDF is written).
+pub(crate) const CONFIRM_BATCH: &str =
+    "UPDATE outbox SET pin_half = NULL WHERE print_batch = ? AND pin_half IS NOT NULL";
+
+pub(crate) const SELECT_UNCONFIRMED_BATCHES: &str = "SELECT print_batch FROM outbox \
+     WHERE print_batch IS NOT NULL AND pin_half IS NOT NULL GROUP BY print_batch ORDER BY min(printed_at), print_batch";
+
 /// Takes the oldest due messages that no live lease holds, in one statement: two workers can
 /// never both take a message, because SQLite runs one write at a time.
 pub(crate) const CLAIM: &str = "UPDATE outbox SET claimed_by = ?, claimed_until = ? WHERE id IN (\
@@ -22,6 +61,24 @@ pub(crate) const CLAIM: &str = "UPDATE outbox SET claimed_by = ?, claimed_until 
      AND (claimed_until IS NULL OR claimed_until <= ?) ORDER BY next_attempt_at, created_at, id LIMIT ?) \
      RETURNING id, channel, kind, recipient, fiscal_code, subject, body, pin_half, link, code, postal_address, \
      created_at, status, attempts, next_attempt_at";
+
+/// Withdraws an unprinted letter: cancelled, its secrets wiped, released by any worker holding it.
+/// A letter already in a print batch, already cancelled, or unknown is a `Conflict`.
+pub(crate) async fn cancel_letter(conn: &mut SqliteConnection, id: Uuid) -> Result<(), StoreError> {
+    let done = sqlx::query(
+        "UPDATE outbox SET status = 'cancelled', pin_half = NULL, link = NULL, code = NULL, claimed_by = NULL, \
+         claimed_until = NULL WHERE id = ? AND channel = 'letter' AND print_batch IS NULL AND status <> 'cancelled'",
+    )
+    .bind(uuid_text(id))
+    .execute(conn)
+    .await
+    .map_err(store_error)?;
+    if done.rows_affected() == 1 {
+        Ok(())
+    } else {
+        Err(StoreError::Conflict("the letter is already printed or cancelled".to_owned()))
+    }
+}
 
 pub(crate) async fn insert(conn: &mut SqliteConnection, message: &OutboundMessage) -> Result<(), StoreError> {
     let address = message
@@ -54,27 +111,32 @@ pub(crate) async fn insert(conn: &mut SqliteConnection, message: &OutboundMessag
     Ok(())
 }
 
-fn queued_from_row(row: &SqliteRow) -> Result<QueuedMessage, StoreError> {
+fn message_from_row(row: &SqliteRow) -> Result<OutboundMessage, StoreError> {
     let c = Columns::new(row, "outbox");
     let postal_address = c
         .opt_text("postal_address")?
         .map(|json| serde_json::from_str(&json).map_err(|_| c.corrupt("postal_address")))
         .transpose()?;
+    Ok(OutboundMessage {
+        id: c.uuid("id")?,
+        channel: c.parsed("channel", Channel::parse)?,
+        kind: c.parsed("kind", MessageKind::parse)?,
+        recipient: c.text("recipient")?,
+        fiscal_code: c.fiscal_code("fiscal_code")?,
+        subject: c.opt_text("subject")?,
+        body: c.text("body")?,
+        pin_half: c.opt_text("pin_half")?,
+        link: c.opt_text("link")?,
+        code: c.opt_text("code")?,
+        postal_address,
+        created_at: c.time("created_at")?,
+    })
+}
+
+fn queued_from_row(row: &SqliteRow) -> Result<QueuedMessage, StoreError> {
+    let c = Columns::new(row, "outbox");
     Ok(QueuedMessage {
-        message: OutboundMessage {
-            id: c.uuid("id")?,
-            channel: c.parsed("channel", Channel::parse)?,
-            kind: c.parsed("kind", MessageKind::parse)?,
-            recipient: c.text("recipient")?,
-            fiscal_code: c.fiscal_code("fiscal_code")?,
-            subject: c.opt_text("subject")?,
-            body: c.text("body")?,
-            pin_half: c.opt_text("pin_half")?,
-            link: c.opt_text("link")?,
-            code: c.opt_text("code")?,
-            postal_address,
-            created_at: c.time("created_at")?,
-        },
+        message: message_from_row(row)?,
         status: c.parsed("status", DeliveryStatus::parse)?,
         attempts: c.count("attempts")?,
         next_attempt_at: c.time("next_attempt_at")?,
@@ -107,9 +169,12 @@ impl OutboxStore for SqliteStore {
     }
 
     async fn mark_delivered(&self, id: Uuid, at: OffsetDateTime) -> Result<(), StoreError> {
+        // A letter keeps its half until its print batch is confirmed. A letter cancelled while a
+        // worker held it stays cancelled.
         sqlx::query(
-            "UPDATE outbox SET status = 'delivered', delivered_at = ?, pin_half = NULL, link = NULL, code = NULL, \
-             claimed_by = NULL, claimed_until = NULL WHERE id = ?",
+            "UPDATE outbox SET status = 'delivered', delivered_at = ?, \
+             pin_half = CASE WHEN channel = 'letter' THEN pin_half END, link = NULL, code = NULL, \
+             claimed_by = NULL, claimed_until = NULL WHERE id = ? AND status <> 'cancelled'",
         )
         .bind(micros(at))
         .bind(uuid_text(id))
@@ -160,5 +225,47 @@ impl OutboxStore for SqliteStore {
             parked: u64::try_from(c.int("parked")?).map_err(|_| c.corrupt("parked"))?,
             oldest_pending_at: c.opt_time("oldest_pending_at")?,
         })
+    }
+
+    async fn unprinted_letter(&self, code: &FiscalCode) -> Result<Option<OutboundMessage>, StoreError> {
+        let row = sqlx::query(SELECT_UNPRINTED_LETTER)
+            .bind(code.as_str())
+            .fetch_optional(&self.read)
+            .await
+            .map_err(store_error)?;
+        row.as_ref().map(message_from_row).transpose()
+    }
+
+    async fn claim_letters_for_print(
+        &self,
+        batch: &str,
+        at: OffsetDateTime,
+        limit: u32,
+    ) -> Result<Vec<OutboundMessage>, StoreError> {
+        let rows = sqlx::query(CLAIM_LETTERS)
+            .bind(batch)
+            .bind(micros(at))
+            .bind(i64::from(limit))
+            .fetch_all(&self.write)
+            .await
+            .map_err(store_error)?;
+        let mut letters = rows.iter().map(message_from_row).collect::<Result<Vec<_>, _>>()?;
+        // RETURNING comes in no promised order.
+        letters.sort_by_key(|m| (m.created_at, m.id));
+        Ok(letters)
+    }
+
+    async fn unconfirmed_print_batches(&self) -> Result<Vec<String>, StoreError> {
+        sqlx::query_scalar(SELECT_UNCONFIRMED_BATCHES).fetch_all(&self.read).await.map_err(store_error)
+    }
+
+    async fn letters_of_batch(&self, batch: &str) -> Result<Vec<OutboundMessage>, StoreError> {
+        let rows = sqlx::query(SELECT_BATCH).bind(batch).fetch_all(&self.read).await.map_err(store_error)?;
+        rows.iter().map(message_from_row).collect()
+    }
+
+    async fn confirm_print_batch(&self, batch: &str) -> Result<(), StoreError> {
+        sqlx::query(CONFIRM_BATCH).bind(batch).execute(&self.write).await.map_err(store_error)?;
+        Ok(())
     }
 }

@@ -57,12 +57,25 @@ on_every_backend!(
         credential_fields_round_trip,
         credentials_due_for_expiry_notice,
         concurrent_requests_make_one_credential,
+        end_and_replace_in_one_commit,
+        latest_credential_in_any_state,
+        live_credentials_oldest_first,
+        credentials_due_for_sunset_notice,
     ],
     attempts: [login_attempts_compare_and_swap, commit_clears_attempts, concurrent_attempts_one_wins],
     sessions: [session_life, end_sessions_of_credential],
     outbox: [claims_hold_a_lease, delivery_retry_and_parking, concurrent_claims_do_not_overlap],
     audit: [audit_chain, audit_of_citizen, concurrent_appends_keep_one_chain],
     applications: [application_protocols, concurrent_submissions_get_unique_protocols],
+    contacts: [contact_life, duplicate_contact_conflicts],
+    recoveries: [recovery_round_trip, recovery_updates_compare_and_swap, concurrent_confirmations_use_a_link_once],
+    letters: [
+        delivered_letter_keeps_its_half_until_printed,
+        cancelled_letter_is_never_printed,
+        print_batches_are_confirmed,
+        concurrent_print_claims_do_not_overlap,
+    ],
+    rate_limits: [hits_count_per_key, concurrent_hits_get_distinct_counts],
 );
 
 #[tokio::test]

@@ -31,6 +31,26 @@ pub enum Command {
     /// The hash-chained audit log.
     #[command(subcommand)]
     Audit(AuditCommand),
+    /// Postal letters.
+    #[command(subcommand)]
+    Letters(LettersCommand),
+    /// Administration.
+    #[command(subcommand)]
+    Admin(AdminCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum LettersCommand {
+    /// Gather the letters not yet printed into print batches (one PDF and a CSV manifest each) under
+    /// `$SIGILLO_DATA_DIR/print/`, and mark them printed.
+    Batch,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum AdminCommand {
+    /// Sunset: move every live PIN to `annulled` now, in batches (the server does it by itself once
+    /// `SIGILLO_ANNULMENT_DATE` has passed).
+    Annul,
 }
 
 #[derive(Debug, Subcommand)]

@@ -42,6 +42,8 @@ fn main() -> ExitCode {
             Command::Registry(command) => commands::registry::run(&config, command).await,
             Command::Demo(command) => commands::demo::run(&config, command).await,
             Command::Audit(command) => commands::audit::run(&config, command).await,
+            Command::Letters(command) => commands::letters::run(&config, command).await,
+            Command::Admin(command) => commands::admin::run(&config, command).await,
             Command::FiscalCode(_) => Ok(ExitCode::SUCCESS),
         }
     });

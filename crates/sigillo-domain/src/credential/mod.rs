@@ -42,6 +42,11 @@ pub struct Credential {
     pub note: Option<String>,
     /// When the owner was told that the PIN is about to expire (once per PIN).
     pub expiry_notice_at: Option<OffsetDateTime>,
+    /// Argon2id hash of the first half alone, while the PIN is a first-access one: fast activation
+    /// (Attiva PIN) checks the half the citizen received before the letter arrives.
+    pub first_half_hash: Option<String>,
+    /// When the owner was told of the sunset (once).
+    pub sunset_notice_at: Option<OffsetDateTime>,
     pub created_at: OffsetDateTime,
     pub updated_at: OffsetDateTime,
     /// Incremented by every write; a write whose expected version is stale is refused.
@@ -62,6 +67,8 @@ impl Credential {
             pin_history: Vec::new(),
             note: None,
             expiry_notice_at: None,
+            first_half_hash: None,
+            sunset_notice_at: None,
             created_at: now,
             updated_at: now,
             version: 0,
@@ -76,10 +83,17 @@ impl Credential {
         Ok(())
     }
 
-    /// Gives the credential a new first-access PIN (issue, recovery, desk): `issued`, first access due.
-    pub fn issue_first_access(&mut self, pin_hash: String, now: OffsetDateTime) -> Result<(), TransitionError> {
+    /// Gives the credential a new first-access PIN (issue, recovery, desk): `issued`, first access
+    /// due. `first_half_hash` is kept for fast activation.
+    pub fn issue_first_access(
+        &mut self,
+        pin_hash: String,
+        first_half_hash: String,
+        now: OffsetDateTime,
+    ) -> Result<(), TransitionError> {
         self.transition(CredentialState::Issued, now)?;
         self.replace_pin(PinKind::FirstAccess, pin_hash, now);
+        self.first_half_hash = Some(first_half_hash);
         Ok(())
     }
 
@@ -100,6 +114,7 @@ impl Credential {
         }
         self.pin_kind = kind;
         self.pin_hash = Some(pin_hash);
+        self.first_half_hash = None;
         self.pin_set_at = Some(now);
         self.expiry_notice_at = None;
         self.updated_at = now;

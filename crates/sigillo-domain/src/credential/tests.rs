@@ -17,8 +17,9 @@ fn credential() -> Credential {
 fn the_happy_path() {
     let mut c = credential();
     let t0 = datetime!(2026-01-02 0:00 UTC);
-    c.issue_first_access("h1".into(), t0).unwrap_or_else(|e| panic!("{e}"));
+    c.issue_first_access("h1".into(), "f1".into(), t0).unwrap_or_else(|e| panic!("{e}"));
     assert_eq!(c.state, CredentialState::Issued);
+    assert_eq!(c.first_half_hash.as_deref(), Some("f1"));
     assert!(c.must_change_pin(t0, Some(90 * DAY)));
     assert_eq!(c.pin_expires_at(60 * DAY, Some(90 * DAY)), Some(t0 + 60 * DAY));
     assert!(!c.first_access_lapsed(t0 + 59 * DAY, 60 * DAY));
@@ -27,6 +28,7 @@ fn the_happy_path() {
     c.set_definitive("h2".into(), t0).unwrap_or_else(|e| panic!("{e}"));
     assert_eq!(c.state, CredentialState::Active);
     assert!(c.pin_history.is_empty(), "a first-access PIN is not a chosen one");
+    assert_eq!(c.first_half_hash, None, "a chosen PIN has no halves");
     assert!(!c.must_change_pin(t0 + 89 * DAY, Some(90 * DAY)));
     assert!(c.must_change_pin(t0 + 90 * DAY, Some(90 * DAY)));
     assert!(!c.must_change_pin(t0 + 900 * DAY, None), "rotation off");
@@ -36,7 +38,7 @@ fn the_happy_path() {
 fn history_keeps_the_last_five_chosen_pins() {
     let mut c = credential();
     let t = datetime!(2026-01-02 0:00 UTC);
-    c.issue_first_access("first".into(), t).unwrap_or_else(|e| panic!("{e}"));
+    c.issue_first_access("first".into(), "f".into(), t).unwrap_or_else(|e| panic!("{e}"));
     for i in 0..8 {
         c.set_definitive(format!("h{i}"), t).unwrap_or_else(|e| panic!("{e}"));
     }

@@ -4,6 +4,7 @@
 
 #![allow(clippy::expect_used, clippy::unwrap_used, clippy::panic, reason = "test support: failing loudly is its job")]
 
+use sigillo_domain::contact::ContactKind;
 use sigillo_domain::credential::{Credential, CredentialState, Level};
 use sigillo_domain::outbox::{Channel, MessageKind};
 use sigillo_domain::pin::PinKind;
@@ -13,8 +14,8 @@ use time::macros::datetime;
 use uuid::Uuid;
 
 use super::support::{
-    T0, active, assert_conflict, at, by_id, commit, days, event, issued, live, message, pending, pin_hash, registered,
-    session, whole_audit,
+    T0, active, assert_conflict, at, by_id, commit, contact, days, event, half_hash, issued, live, message, pending,
+    pin_hash, recovery, registered, session, whole_audit,
 };
 use crate::fixtures::person;
 
@@ -127,15 +128,24 @@ pub async fn stale_update_conflicts<S: Store + Clone + 'static>(store: &S) {
     let current = Credential { version: 2, ..second };
     assert_eq!(by_id(store, original.id).await, Some(current.clone()));
 
-    // A writer still holding version 1 loses, with everything else of its commit.
+    // A writer still holding version 1 loses, with everything else of its commit: the valid
+    // update before it as well as everything after.
+    let bystander = issued(registered(store, 1033).await, at(25));
+    commit(store, Changes { insert_credentials: vec![bystander.clone()], ..Changes::default() }, at(25)).await;
     let (pending_before, audit_before) = (pending(store).await, whole_audit(store).await.len());
     let neighbours = issued(neighbour, at(30));
+    let mut touched = bystander.clone();
+    touched.set_definitive(pin_hash(8), at(30)).expect("issued → active");
     let mut stale = stored;
     stale.transition(CredentialState::Locked, at(30)).expect("active → locked");
     let login = session(&current, "stale-session-token", at(30));
     let changes = Changes {
         insert_credentials: vec![neighbours.clone()],
-        update_credentials: vec![stale],
+        update_credentials: vec![touched, stale],
+        insert_recoveries: vec![recovery(&current, "stale-recovery-token", at(30))],
+        update_recoveries: Vec::new(),
+        save_contacts: vec![contact(code, ContactKind::Pec, "mario.rossi@pec.example.it", at(30))],
+        cancel_letters: Vec::new(),
         end_sessions_of: vec![current.id],
         open_sessions: vec![login],
         clear_attempts: vec![code],
@@ -144,7 +154,11 @@ pub async fn stale_update_conflicts<S: Store + Clone + 'static>(store: &S) {
     };
     assert_conflict(store.commit(changes, at(30)).await, "an update from a stale version");
     assert_eq!(by_id(store, original.id).await, Some(current.clone()), "the credential is unchanged");
+    assert_eq!(by_id(store, bystander.id).await, Some(bystander), "the commit's valid update is rolled back");
     assert_eq!(by_id(store, neighbours.id).await, None, "the commit's insert is rolled back");
+    let link = store.recovery_by_token_hash(&token_hash("stale-recovery-token")).await.expect("recovery");
+    assert_eq!(link, None, "the commit's recovery is rolled back");
+    assert_eq!(store.contacts_of(&code).await.expect("contacts_of"), Vec::new(), "the commit's contact is rolled back");
     let session = store.session_by_token_hash(&token_hash("stale-session-token")).await.expect("session");
     assert_eq!(session, None, "the commit's session is rolled back");
     assert_eq!(pending(store).await, pending_before, "the commit's message is rolled back");
@@ -179,6 +193,8 @@ pub async fn credential_fields_round_trip<S: Store + Clone + 'static>(store: &S)
             pin_history: vec![pin_hash(905), pin_hash(101), pin_hash(909), pin_hash(102), pin_hash(100)],
             note: Some(format!("stato «{state}»: \"virgolette\", l'apostrofo, \\ e\nun accapo")),
             expiry_notice_at: Some(datetime!(2026-02-28 23:00:00.000001 UTC)),
+            first_half_hash: (i % 3 != 2).then(|| half_hash(i)),
+            sunset_notice_at: (i % 2 == 1).then_some(datetime!(2026-02-27 08:30:00.654321 UTC)),
             created_at: datetime!(2025-01-01 00:00:00.000001 UTC),
             updated_at: days(-1),
             version: 0,
@@ -208,6 +224,8 @@ pub async fn credential_fields_round_trip<S: Store + Clone + 'static>(store: &S)
     changed.pin_history = vec![pin_hash(1), pin_hash(2)];
     changed.note = None;
     changed.expiry_notice_at = None;
+    changed.first_half_hash = Some(half_hash(4242));
+    changed.sunset_notice_at = Some(at(3));
     changed.updated_at = at(3);
     commit(store, Changes { update_credentials: vec![changed.clone()], ..Changes::default() }, at(3)).await;
     assert_eq!(by_id(store, changed.id).await, Some(Credential { version: 1, ..changed.clone() }));
@@ -217,6 +235,8 @@ pub async fn credential_fields_round_trip<S: Store + Clone + 'static>(store: &S)
     emptied.pin_set_at = None;
     emptied.pin_history = Vec::new();
     emptied.note = Some(String::new());
+    emptied.first_half_hash = None;
+    emptied.sunset_notice_at = None;
     commit(store, Changes { update_credentials: vec![emptied.clone()], ..Changes::default() }, at(4)).await;
     assert_eq!(by_id(store, emptied.id).await, Some(Credential { version: 2, ..emptied }));
 }
@@ -292,4 +312,137 @@ pub async fn concurrent_requests_make_one_credential<S: Store + Clone + 'static>
     assert_eq!(live(store, &code).await.map(|c| c.id), Some(winners[0]));
     assert_eq!(pending(store).await, pending_before + 2, "one set of messages");
     assert_eq!(whole_audit(store).await.len(), audit_before + 1, "one audit entry");
+}
+
+/// One commit may end a credential and insert its successor for the same fiscal code (recovery,
+/// the desk): updates are written before inserts. The successor alone is live afterwards.
+pub async fn end_and_replace_in_one_commit<S: Store + Clone + 'static>(store: &S) {
+    let code = registered(store, 1401).await;
+    let old = issued(code, at(0));
+    let login = session(&old, "old-credential-session", at(1));
+    let changes =
+        Changes { insert_credentials: vec![old.clone()], open_sessions: vec![login.clone()], ..Changes::default() };
+    commit(store, changes, at(1)).await;
+
+    let mut revoked = old.clone();
+    revoked.transition(CredentialState::Revoked, at(10)).expect("issued → revoked");
+    let successor = Credential { level: Level::Dispositivo, ..issued(code, at(10)) };
+    let changes = Changes {
+        insert_credentials: vec![successor.clone()],
+        update_credentials: vec![revoked.clone()],
+        end_sessions_of: vec![old.id],
+        audit: vec![event(at(10), "pin_recovered", &code, successor.id)],
+        ..Changes::default()
+    };
+    commit(store, changes, at(10)).await;
+    assert_eq!(live(store, &code).await, Some(successor.clone()), "the successor is the live credential");
+    assert_eq!(by_id(store, old.id).await, Some(Credential { version: 1, ..revoked }), "the old one is ended");
+    let ended = store.session_by_token_hash(&token_hash("old-credential-session")).await.expect("session");
+    assert_eq!(ended.and_then(|s| s.ended_at), Some(at(10)), "its sessions ended in the same commit");
+
+    // Without ending the live one first, the successor is still a second live credential.
+    let intruder = issued(code, at(20));
+    let mut untouched = successor.clone();
+    untouched.note = Some("nota".to_owned());
+    let changes =
+        Changes { insert_credentials: vec![intruder], update_credentials: vec![untouched], ..Changes::default() };
+    assert_conflict(store.commit(changes, at(20)).await, "a successor beside a live credential");
+    assert_eq!(live(store, &code).await, Some(successor), "the refused commit changed nothing");
+}
+
+/// The most recent credential of a fiscal code in any state: what a login with an annulled or
+/// revoked PIN is told about.
+pub async fn latest_credential_in_any_state<S: Store + Clone + 'static>(store: &S) {
+    let code = registered(store, 1411).await;
+    let other = registered(store, 1412).await;
+    let latest = |code| async move { store.latest_credential(&code).await.expect("latest_credential") };
+    assert_eq!(latest(code).await, None, "no credential yet");
+
+    let mut first = issued(code, days(-30));
+    commit(store, Changes { insert_credentials: vec![first.clone()], ..Changes::default() }, days(-30)).await;
+    assert_eq!(latest(code).await, Some(first.clone()));
+
+    first.transition(CredentialState::Revoked, days(-20)).expect("revoke");
+    let second = issued(code, days(-10));
+    let neighbour = issued(other, days(-5));
+    let changes = Changes {
+        update_credentials: vec![first.clone()],
+        insert_credentials: vec![second.clone(), neighbour.clone()],
+        ..Changes::default()
+    };
+    commit(store, changes, days(-10)).await;
+    assert_eq!(latest(code).await, Some(second.clone()), "the newer credential, not the revoked one");
+
+    let mut annulled = second;
+    annulled.transition(CredentialState::Annulled, T0).expect("annul");
+    commit(store, Changes { update_credentials: vec![annulled.clone()], ..Changes::default() }, T0).await;
+    assert_eq!(live(store, &code).await, None);
+    assert_eq!(latest(code).await, Some(Credential { version: 1, ..annulled }), "an annulled one after a revoked one");
+    assert_eq!(latest(other).await, Some(neighbour), "each fiscal code its own");
+}
+
+/// A credential in every state, each of its own fiscal code, created on different days and
+/// inserted deliberately not in creation order; returned in insert order.
+async fn credentials_of_all_ages(store: &dyn Store, first_index: u64) -> Vec<Credential> {
+    let mut written = Vec::new();
+    for (i, state) in (0i64..).zip(CredentialState::ALL) {
+        let code = registered(store, first_index + i.unsigned_abs()).await;
+        // 10, 60, 30, 80, 50, 20, 70 and 40 days old: the states are shuffled in time.
+        let created = days(-(1 + (i * 5) % 8) * 10);
+        written.push(Credential { state, ..active(code, PinKind::Definitive, created) });
+    }
+    commit(store, Changes { insert_credentials: written.clone(), ..Changes::default() }, T0).await;
+    written
+}
+
+fn oldest_first(credentials: &[Credential], keep: impl Fn(&Credential) -> bool) -> Vec<Credential> {
+    let mut kept: Vec<_> = credentials.iter().filter(|c| keep(c)).cloned().collect();
+    kept.sort_by_key(|c| c.created_at);
+    kept
+}
+
+/// The sunset's batches: live credentials only, oldest first, at most `limit`; annulling a batch
+/// moves the next one to the front.
+pub async fn live_credentials_oldest_first<S: Store + Clone + 'static>(store: &S) {
+    let all = credentials_of_all_ages(store, 1421).await;
+    let live_ones = oldest_first(&all, |c| c.state.is_live());
+    assert_eq!(live_ones.len(), 6);
+    let batch = |limit| async move { store.live_credentials(limit).await.expect("live_credentials") };
+    assert_eq!(batch(100).await, live_ones, "every live credential, oldest first, no ended one");
+    assert_eq!(batch(4).await, live_ones[..4].to_vec(), "at most `limit`");
+    assert_eq!(batch(0).await, Vec::new(), "limit 0 reads nothing");
+
+    let annulled: Vec<_> = live_ones[..4]
+        .iter()
+        .map(|c| {
+            let mut c = c.clone();
+            c.transition(CredentialState::Annulled, T0).expect("annul");
+            c
+        })
+        .collect();
+    commit(store, Changes { update_credentials: annulled, ..Changes::default() }, T0).await;
+    assert_eq!(batch(4).await, live_ones[4..].to_vec(), "the next batch");
+}
+
+/// Owners of live credentials not told of the sunset yet, oldest first, at most `limit`; telling
+/// them (`sunset_notice_at`) takes them off the list.
+pub async fn credentials_due_for_sunset_notice<S: Store + Clone + 'static>(store: &S) {
+    let mut all = credentials_of_all_ages(store, 1441).await;
+    // One live credential was told already (the ended ones never were, and are not due).
+    let told = all.iter_mut().find(|c| c.state == CredentialState::Locked).expect("a locked one");
+    told.sunset_notice_at = Some(days(-1));
+    commit(store, Changes { update_credentials: vec![told.clone()], ..Changes::default() }, T0).await;
+
+    let due_ones = oldest_first(&all, |c| c.state.is_live() && c.sunset_notice_at.is_none());
+    assert_eq!(due_ones.len(), 5);
+    let due = |limit| async move { store.credentials_due_for_sunset_notice(limit).await.expect("due") };
+    assert_eq!(due(100).await, due_ones, "live and untold only, oldest first");
+    assert_eq!(due(2).await, due_ones[..2].to_vec(), "at most `limit`");
+
+    let notified: Vec<_> =
+        due_ones[..2].iter().map(|c| Credential { sunset_notice_at: Some(T0), ..c.clone() }).collect();
+    commit(store, Changes { update_credentials: notified, ..Changes::default() }, T0).await;
+    assert_eq!(due(100).await, due_ones[2..].to_vec(), "the told ones are off the list");
+    let stored = by_id(store, due_ones[0].id).await.expect("stored");
+    assert_eq!((stored.sunset_notice_at, stored.version), (Some(T0), 1), "when they were told is kept");
 }

@@ -8,8 +8,12 @@
 pub mod applications;
 pub mod attempts;
 pub mod audit;
+pub mod contacts;
 pub mod credentials;
+pub mod letters;
 pub mod outbox;
+pub mod rate_limits;
+pub mod recoveries;
 pub mod registry;
 pub mod sessions;
 pub mod support;

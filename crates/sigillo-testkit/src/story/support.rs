@@ -1,15 +1,17 @@
 //! Building blocks shared by the stories: fixed times, registered owners, credentials, messages,
-//! sessions and audit events that exercise every field.
+//! sessions, contacts, recoveries and audit events that exercise every field.
 
 #![allow(clippy::expect_used, clippy::unwrap_used, clippy::panic, reason = "test support: failing loudly is its job")]
 
 use std::fmt::Debug;
 
 use sigillo_domain::audit::{Actor, AuditEvent, StoredAuditEvent};
+use sigillo_domain::contact::{CODE_TTL, Contact, ContactKind};
 use sigillo_domain::credential::{Credential, CredentialState, Level};
 use sigillo_domain::fiscal_code::FiscalCode;
 use sigillo_domain::outbox::{Channel, MessageKind, OutboundMessage, PostalAddress};
 use sigillo_domain::pin::PinKind;
+use sigillo_domain::recovery::Recovery;
 use sigillo_domain::session::{DEFAULT_ABSOLUTE_TIMEOUT, Session, token_hash};
 use sigillo_domain::store::{Changes, Store, StoreError};
 use time::OffsetDateTime;
@@ -44,10 +46,15 @@ pub fn pin_hash(n: u32) -> String {
     format!("$argon2id$v=19$m=19456,t=2,p=1$c2FsdHNhbHQ{n:04}$aGFzaGhhc2hoYXNoaGFzaA{n:04}")
 }
 
+/// A PHC string standing for the hash of a PIN's first half.
+pub fn half_hash(n: u32) -> String {
+    format!("$argon2id$v=19$m=19456,t=2,p=1$aGFsZnNhbHQ{n:04}$Zmlyc3RoYWxmaGFzaA{n:04}")
+}
+
 /// A credential just issued with a first-access PIN at `now`, version 0.
 pub fn issued(code: FiscalCode, now: OffsetDateTime) -> Credential {
     let mut credential = Credential::new(Uuid::new_v4(), code, Level::Ordinario, now);
-    credential.issue_first_access(pin_hash(0), now).expect("requested → issued");
+    credential.issue_first_access(pin_hash(0), half_hash(0), now).expect("requested → issued");
     credential
 }
 
@@ -81,6 +88,44 @@ pub fn message(code: FiscalCode, kind: MessageKind, channel: Channel, created_at
             lines: vec!["Via dell'Orso 12".to_owned(), "00186 Roma RM".to_owned()],
         }),
         created_at,
+    }
+}
+
+/// The letter with a PIN's second half, as a request queues it.
+pub fn letter(code: FiscalCode, created_at: OffsetDateTime) -> OutboundMessage {
+    message(code, MessageKind::PinSecondHalf, Channel::Letter, created_at)
+}
+
+/// A contact of `code` waiting for its verification code, created at `created_at`.
+pub fn contact(code: FiscalCode, kind: ContactKind, value: &str, created_at: OffsetDateTime) -> Contact {
+    Contact {
+        id: Uuid::new_v4(),
+        fiscal_code: code,
+        kind,
+        value: value.to_owned(),
+        verified_at: None,
+        code_hash: Some(token_hash(&format!("code for {value}"))),
+        code_expires_at: Some(created_at + CODE_TTL),
+        code_attempts: 0,
+        created_at,
+    }
+}
+
+/// A fresh recovery link of `credential`, found by the hash of `token`, valid a day from `now`.
+pub fn recovery(credential: &Credential, token: &str, now: OffsetDateTime) -> Recovery {
+    Recovery {
+        id: Uuid::new_v4(),
+        fiscal_code: credential.fiscal_code,
+        credential_id: credential.id,
+        token_hash: token_hash(token),
+        code_hash: token_hash("731904"),
+        mobile: "+393331234567".to_owned(),
+        email: "mario.rossi@example.it".to_owned(),
+        created_at: now,
+        expires_at: now + time::Duration::days(1),
+        attempts: 0,
+        used_at: None,
+        version: 0,
     }
 }
 

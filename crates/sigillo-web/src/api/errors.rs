@@ -1,7 +1,11 @@
 //! How each use case's errors are told over the API: a status, a stable code and Italian words.
 
 use axum::http::StatusCode;
+use sigillo_app::contacts::ContactError;
+use sigillo_app::context::RateLimited;
 use sigillo_app::hashing::HashError;
+use sigillo_app::health_card::HealthCardError;
+use sigillo_app::recovery::RecoveryError;
 use sigillo_app::login::LoginError;
 use sigillo_app::me::ChangePinError;
 use sigillo_app::pin_request::RequestError;
@@ -96,6 +100,11 @@ impl From<LoginError> for AppError {
             LoginError::InvalidCredentials => invalid_credentials(),
             LoginError::Throttled { retry_after } => throttled(retry_after.as_secs()),
             LoginError::Locked => locked(),
+            LoginError::Annulled => AppError::new(
+                StatusCode::FORBIDDEN,
+                "pin_annulled",
+                "Il PIN è stato dismesso e non è più valido. Per accedere ai servizi online usi SPID, la Carta d'Identità Elettronica (CIE) o la Carta Nazionale dei Servizi (CNS).",
+            ),
             LoginError::Store(e) => e.into(),
             LoginError::Hash(e) => e.into(),
         }
@@ -174,6 +183,84 @@ impl From<ApplicationError> for AppError {
             )
             .field("data", "Un oggetto JSON di al massimo 32 KB."),
             ApplicationError::Store(e) => e.into(),
+        }
+    }
+}
+
+fn invalid_input(fields: sigillo_app::input::FieldErrors) -> AppError {
+    let mut e = AppError::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid_input", "Alcuni dati non sono corretti: li controlli e riprovi.");
+    e.fields = fields;
+    e
+}
+
+impl From<RateLimited> for AppError {
+    fn from(limited: RateLimited) -> Self {
+        let mut e = AppError::new(
+            StatusCode::TOO_MANY_REQUESTS,
+            "throttled",
+            format!("Troppe richieste. Riprovi tra {} minuti.", limited.retry_after.div_ceil(60)),
+        );
+        e.retry_after = Some(limited.retry_after);
+        e
+    }
+}
+
+pub fn invalid_or_expired() -> AppError {
+    AppError::new(
+        StatusCode::BAD_REQUEST,
+        "invalid_or_expired",
+        "Il collegamento o il codice non sono validi, sono scaduti o sono già stati usati. Se serve, chieda un nuovo ripristino.",
+    )
+}
+
+impl From<RecoveryError> for AppError {
+    fn from(error: RecoveryError) -> Self {
+        match error {
+            RecoveryError::InvalidInput(fields) => invalid_input(fields),
+            RecoveryError::RateLimited(r) => r.into(),
+            RecoveryError::InvalidOrExpired => invalid_or_expired(),
+            RecoveryError::Store(e) => e.into(),
+            RecoveryError::Hash(e) => e.into(),
+        }
+    }
+}
+
+impl From<HealthCardError> for AppError {
+    fn from(error: HealthCardError) -> Self {
+        match error {
+            HealthCardError::InvalidInput(fields) => invalid_input(fields),
+            HealthCardError::RateLimited(r) => r.into(),
+            HealthCardError::InvalidCredentials => AppError::new(
+                StatusCode::UNAUTHORIZED,
+                "invalid_credentials",
+                "I dati indicati non corrispondono. Controlli il codice fiscale, il numero e la scadenza della tessera sanitaria e la prima parte del PIN.",
+            ),
+            HealthCardError::Store(e) => e.into(),
+            HealthCardError::Hash(e) => e.into(),
+        }
+    }
+}
+
+impl From<ContactError> for AppError {
+    fn from(error: ContactError) -> Self {
+        match error {
+            ContactError::InvalidValue(reason) => {
+                AppError::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid_input", "Il recapito non è valido.").field("value", reason)
+            }
+            ContactError::TooMany => AppError::new(
+                StatusCode::CONFLICT,
+                "too_many_contacts",
+                "Ha già registrato il numero massimo di recapiti (10): ne rimuova uno prima di aggiungerne altri.",
+            ),
+            ContactError::Duplicate => AppError::new(StatusCode::CONFLICT, "contact_exists", "Questo recapito è già registrato."),
+            ContactError::NotFound => AppError::not_found(),
+            ContactError::InvalidCode => AppError::new(
+                StatusCode::BAD_REQUEST,
+                "invalid_or_expired",
+                "Il codice non è valido o è scaduto. Controlli il codice ricevuto o ne chieda uno nuovo.",
+            ),
+            ContactError::Store(e) => e.into(),
+            ContactError::Hash(e) => e.into(),
         }
     }
 }

@@ -44,15 +44,13 @@ pub async fn get(State(state): State<AppState>, Authenticated(citizen): Authenti
     let person = state.sigillo.person_of(&citizen).await?;
     let settings = &state.sigillo.settings;
     let credential = &citizen.credential;
-    let mut contacts = Vec::new();
-    if let Some(p) = &person {
-        if let Some(m) = &p.mobile {
-            contacts.push(Contact { kind: "mobile", value: m.to_string(), verified: true });
-        }
-        if let Some(e) = &p.email {
-            contacts.push(Contact { kind: "email", value: e.to_string(), verified: true });
-        }
-    }
+    let contacts = state
+        .sigillo
+        .contacts(&credential.fiscal_code)
+        .await?
+        .into_iter()
+        .map(|c| Contact { kind: c.kind.as_str(), value: c.value, verified: c.verified })
+        .collect();
     Ok(Json(Me {
         fiscal_code: credential.fiscal_code.to_string(),
         given_name: person.as_ref().map(|p| p.given_name.clone()).unwrap_or_default(),

@@ -1,9 +1,11 @@
 //! The JSON API under `/api/v1` (API.md), with its OpenAPI document generated from the handlers.
 
+mod contacts;
 pub mod errors;
 pub mod extract;
 mod me;
 mod pin_requests;
+mod public;
 mod services;
 mod sessions;
 
@@ -22,10 +24,18 @@ const MAX_JSON_BYTES: usize = 64 * 1024;
 pub fn router() -> Router<AppState> {
     Router::new()
         .route("/pin-requests", post(pin_requests::create))
+        .route("/pin-recoveries", post(public::request_recovery))
+        .route("/pin-recoveries/confirm", post(public::confirm_recovery))
+        .route("/pin-revocations", post(public::revoke))
+        .route("/pin-activations", post(public::activate))
         .route("/sessions", post(sessions::create))
         .route("/sessions/current", axum::routing::delete(sessions::delete_current))
         .route("/me", get(me::get))
         .route("/me/pin", put(me::change_pin).delete(me::revoke_pin))
+        .route("/me/contacts", get(contacts::list).post(contacts::add))
+        .route("/me/contacts/{id}", axum::routing::delete(contacts::remove))
+        .route("/me/contacts/{id}/verification", post(contacts::verify))
+        .route("/me/contacts/{id}/code", post(contacts::resend))
         .route("/me/contributions", get(services::contributions))
         .route("/me/contributions.pdf", get(services::contributions_pdf))
         .route("/me/applications", post(services::submit_application))
@@ -47,11 +57,20 @@ pub fn router() -> Router<AppState> {
     ),
     paths(
         pin_requests::create,
+        public::request_recovery,
+        public::confirm_recovery,
+        public::revoke,
+        public::activate,
         sessions::create,
         sessions::delete_current,
         me::get,
         me::change_pin,
         me::revoke_pin,
+        contacts::list,
+        contacts::add,
+        contacts::verify,
+        contacts::resend,
+        contacts::remove,
         services::contributions,
         services::contributions_pdf,
         services::submit_application,
@@ -61,7 +80,9 @@ pub fn router() -> Router<AppState> {
     modifiers(&BearerAuth),
     tags(
         (name = "pin", description = "Requesting a PIN"),
+        (name = "recovery", description = "Recovery, revocation and fast activation, without logging in"),
         (name = "sessions", description = "Login and logout"),
+        (name = "contacts", description = "The citizen's contacts and their verification"),
         (name = "me", description = "The citizen's own PIN"),
         (name = "services", description = "Online services, gated by level"),
     )

@@ -40,7 +40,7 @@ pub struct SessionCreated {
     responses(
         (status = 200, description = "Logged in", body = SessionCreated),
         (status = 401, description = "`invalid_credentials`: the same for an unknown fiscal code and a wrong PIN", body = ErrorBody),
-        (status = 403, description = "`pin_annulled`", body = ErrorBody),
+        (status = 403, description = "`pin_annulled`: the right PIN of a credential annulled by the sunset", body = ErrorBody),
         (status = 422, description = "`invalid_input`: malformed fiscal code", body = ErrorBody),
         (status = 423, description = "`locked` after 100 failures", body = ErrorBody),
         (status = 429, description = "`throttled` after 5 failures in a row, with `Retry-After`", body = ErrorBody),

@@ -1,8 +1,10 @@
 //! One module per CLI command; each returns the process exit code.
 
+pub mod admin;
 pub mod audit;
 pub mod demo;
 pub mod fiscal_code;
+pub mod letters;
 pub mod registry;
 pub mod serve;
 

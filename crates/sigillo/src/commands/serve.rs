@@ -22,33 +22,21 @@ const HASH_QUEUE_PER_THREAD: usize = 64;
 /// when the notice lead itself is short, as in tests with a rotation of seconds).
 const EXPIRY_SWEEP_EVERY: Duration = Duration::from_secs(60);
 const GAUGES_EVERY: Duration = Duration::from_secs(10);
+/// How often each node sends sunset notices or, past the annulment date, annuls a few batches.
+const SUNSET_EVERY: Duration = Duration::from_secs(2);
+/// Annulment batches per sunset step, so the other background work is not starved.
+const ANNUL_BATCHES_PER_STEP: usize = 20;
 
 pub async fn run(config: &Config) -> anyhow::Result<ExitCode> {
-    let store = crate::storage::open_migrated(config).await?;
-    sigillo_web::metrics_handle();
-    sigillo_app::delivery::describe_metrics();
     let listener = TcpListener::bind(config.listen)
         .await
         .with_context(|| format!("impossibile ascoltare su {}", config.listen))?;
     let address = listener.local_addr().context("indirizzo di ascolto sconosciuto")?;
-
-    let threads = if config.hash_threads == 0 {
-        std::thread::available_parallelism().map_or(2, std::num::NonZero::get)
-    } else {
-        config.hash_threads
-    };
-    let hasher = PinHasher::start(HashPolicy::OWASP, threads, threads * HASH_QUEUE_PER_THREAD)
-        .context("avvio del calcolo degli hash non riuscito")?;
-    let settings = Settings {
-        first_access_ttl: config.first_access_ttl,
-        pin_max_age: config.pin_max_age,
-        expiry_notice_lead: config.pin_expiry_notice,
-        session_idle_timeout: config.session_idle_timeout,
-        session_absolute_timeout: DEFAULT_ABSOLUTE_TIMEOUT,
-        issuance_cutoff: config.issuance_cutoff,
-        public_url: config.public_url.clone().unwrap_or_else(|| format!("http://{address}")),
-    };
-    let sigillo = Sigillo::new(store.clone(), hasher, settings);
+    let sigillo = application(config, Some(address)).await?;
+    let store = sigillo.store.clone();
+    sigillo_web::metrics_handle();
+    sigillo_app::delivery::describe_metrics();
+    let threads = sigillo.hasher.threads();
 
     tracing::info!(%address, backend = store.backend(), database = %config.database_url, "Sigillo in ascolto");
     tracing::info!(
@@ -83,11 +71,38 @@ pub async fn run(config: &Config) -> anyhow::Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
+/// The application with the configured store, hasher and policy (`public_address` is where this
+/// node listens, the default public URL).
+pub async fn application(config: &Config, public_address: Option<SocketAddr>) -> anyhow::Result<Sigillo> {
+    let store = crate::storage::open_migrated(config).await?;
+    let threads = if config.hash_threads == 0 {
+        std::thread::available_parallelism().map_or(2, std::num::NonZero::get)
+    } else {
+        config.hash_threads
+    };
+    let hasher = PinHasher::start(HashPolicy::OWASP, threads, threads * HASH_QUEUE_PER_THREAD)
+        .context("avvio del calcolo degli hash non riuscito")?;
+    let default_url = public_address.map_or_else(|| "http://127.0.0.1:8080".to_owned(), |a| format!("http://{a}"));
+    let settings = Settings {
+        first_access_ttl: config.first_access_ttl,
+        pin_max_age: config.pin_max_age,
+        expiry_notice_lead: config.pin_expiry_notice,
+        session_idle_timeout: config.session_idle_timeout,
+        session_absolute_timeout: DEFAULT_ABSOLUTE_TIMEOUT,
+        issuance_cutoff: config.issuance_cutoff,
+        annulment_date: config.annulment_date,
+        recovery_ttl: config.recovery_ttl,
+        public_url: config.public_url.clone().unwrap_or(default_url),
+    };
+    Ok(Sigillo::new(store, hasher, settings))
+}
+
 /// Periodic work every node does; the database decides which node's write wins.
 async fn background_jobs(sigillo: Sigillo, mut stopped: watch::Receiver<bool>) {
     let lead = sigillo.settings.expiry_notice_lead;
     let mut expiry = tokio::time::interval((lead / 4).clamp(Duration::from_secs(1), EXPIRY_SWEEP_EVERY));
     let mut gauges = tokio::time::interval(GAUGES_EVERY);
+    let mut sunset = tokio::time::interval(SUNSET_EVERY);
     loop {
         tokio::select! {
             _ = stopped.changed() => return,
@@ -97,8 +112,30 @@ async fn background_jobs(sigillo: Sigillo, mut stopped: watch::Receiver<bool>) {
                 }
             }
             _ = gauges.tick() => record_outbox_gauges(sigillo.store.as_ref()).await,
+            _ = sunset.tick() => {
+                if let Err(error) = sunset_step(&sigillo).await {
+                    tracing::warn!(%error, "sunset step failed");
+                }
+            }
         }
     }
+}
+
+/// Before the annulment date: notices; after it: annul a few batches (each its own short transaction).
+async fn sunset_step(sigillo: &Sigillo) -> Result<(), sigillo_domain::store::StoreError> {
+    if sigillo.settings.annulment_date.is_none() {
+        return Ok(());
+    }
+    if sigillo.annulment_due(sigillo_app::now()) {
+        for _ in 0..ANNUL_BATCHES_PER_STEP {
+            if sigillo.annul_batch(sigillo_domain::audit::Actor::System).await? == 0 {
+                break;
+            }
+        }
+    } else {
+        sigillo.send_sunset_notices().await?;
+    }
+    Ok(())
 }
 
 /// Resolves on Ctrl-C or SIGTERM; in-flight requests then finish before the process exits.
