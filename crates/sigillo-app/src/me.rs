@@ -73,6 +73,9 @@ impl Sigillo {
                 .await?;
             return Err(ChangePinError::WrongCurrentPin);
         }
+        // The current PIN was right: this was no guess, so the attempt reserved above is released
+        // (a refusal by the policy below must not count towards throttling).
+        self.store.commit(Changes { clear_attempts: vec![code], ..Changes::default() }, now).await?;
         let person = self.store.find_person(&code).await?.ok_or(ChangePinError::NoPerson)?;
         let owner = PinOwner {
             fiscal_code: &code,

@@ -180,9 +180,9 @@ pub trait OutboxStore: Send + Sync {
     /// batch and not cancelled (fast activation withdraws it and sends its half another way).
     async fn unprinted_letter(&self, code: &FiscalCode) -> Result<Option<OutboundMessage>, StoreError>;
 
-    /// Puts up to `limit` letters that are in no batch and not cancelled into print batch `batch`
-    /// at `at`, oldest first, and returns them with their halves. A letter in a batch can no longer
-    /// be cancelled.
+    /// Puts up to `limit` letters that the delivery worker has handed over (`delivered`, half still
+    /// held), are in no batch and not cancelled, into print batch `batch` at `at`, oldest first, and
+    /// returns them with their halves. A letter in a batch can no longer be cancelled.
     async fn claim_letters_for_print(
         &self,
         batch: &str,

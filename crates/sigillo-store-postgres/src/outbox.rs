@@ -61,11 +61,13 @@ pub(crate) const CLAIM: &str = concat!(
     ", status, attempts, next_attempt_at"
 );
 
-/// The secrets go as the message goes out, but a letter keeps its half until it is printed (wiped by
+/// The secrets go as the message goes out (with the text that quoted them), but a letter keeps its half until it is printed (wiped by
 /// [`CONFIRM_BATCH`]; the table's CHECK refuses any other delivered row that keeps a secret). A
 /// withdrawn letter stays withdrawn.
 const MARK_DELIVERED: &str = "\
 UPDATE outbox SET status = 'delivered', delivered_at = $2,
+    body = CASE WHEN channel <> 'letter' AND (pin_half IS NOT NULL OR link IS NOT NULL OR code IS NOT NULL)
+        THEN '(testo rimosso dopo la consegna)' ELSE body END,
     pin_half = CASE WHEN channel = 'letter' THEN pin_half END, link = NULL, code = NULL,
     claimed_by = NULL, claimed_until = NULL
 WHERE id = $1 AND status <> 'cancelled'";
@@ -112,6 +114,7 @@ pub(crate) const CLAIM_FOR_PRINT: &str = concat!(
     "UPDATE outbox SET print_batch = $1, printed_at = $2 \
      WHERE id = ANY(ARRAY( \
          SELECT id FROM outbox WHERE channel = 'letter' AND print_batch IS NULL AND status <> 'cancelled' \
+         AND status = 'delivered' AND pin_half IS NOT NULL \
          ORDER BY created_at, queued_seq \
          LIMIT $3 \
          FOR UPDATE SKIP LOCKED)) \

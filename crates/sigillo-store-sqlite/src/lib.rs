@@ -85,7 +85,9 @@ impl SqliteStore {
             .journal_mode(SqliteJournalMode::Wal)
             .pragma("cache_size", format!("-{WRITER_CACHE_KIB}"))
             .pragma("wal_autocheckpoint", WAL_AUTOCHECKPOINT_PAGES.to_string())
-            .pragma("journal_size_limit", JOURNAL_SIZE_LIMIT.to_string());
+            .pragma("journal_size_limit", JOURNAL_SIZE_LIMIT.to_string())
+            // Wiped halves, links and codes are overwritten on disk, not just unlinked from the B-tree.
+            .pragma("secure_delete", "ON");
         // Connecting the writer first creates the file and switches it to WAL before any reader opens it.
         let write = SqlitePoolOptions::new().max_connections(1).connect_with(writer).await.map_err(store_error)?;
 

@@ -40,7 +40,7 @@ pub(crate) const SELECT_UNPRINTED_LETTER: &str = concat!(
 pub(crate) const CLAIM_LETTERS: &str = concat!(
     "UPDATE outbox SET print_batch = ?, printed_at = ? WHERE id IN (\
      SELECT id FROM outbox WHERE channel = 'letter' AND print_batch IS NULL AND status <> 'cancelled' \
-     AND pin_half IS NOT NULL ORDER BY created_at, id LIMIT ?) RETURNING ",
+     AND status = 'delivered' AND pin_half IS NOT NULL ORDER BY created_at, id LIMIT ?) RETURNING ",
     message_columns!()
 );
 
@@ -170,9 +170,11 @@ impl OutboxStore for SqliteStore {
 
     async fn mark_delivered(&self, id: Uuid, at: OffsetDateTime) -> Result<(), StoreError> {
         // A letter keeps its half until its print batch is confirmed. A letter cancelled while a
-        // worker held it stays cancelled.
+        // worker held it stays cancelled. The text of a message that carried a secret goes too.
         sqlx::query(
             "UPDATE outbox SET status = 'delivered', delivered_at = ?, \
+             body = CASE WHEN channel <> 'letter' AND (pin_half IS NOT NULL OR link IS NOT NULL OR code IS NOT NULL) \
+             THEN '(testo rimosso dopo la consegna)' ELSE body END, \
              pin_half = CASE WHEN channel = 'letter' THEN pin_half END, link = NULL, code = NULL, \
              claimed_by = NULL, claimed_until = NULL WHERE id = ? AND status <> 'cancelled'",
         )

@@ -193,7 +193,10 @@ impl OutboxStore for FakeOutbox {
         let mut rows = self.rows.lock().expect("lock");
         let row = rows.iter_mut().find(|r| r.queued.message.id == id).expect("row");
         row.queued.status = DeliveryStatus::Delivered;
-        row.queued.message.pin_half = None;
+        // A letter keeps its half until printed (the trait's rule).
+        if row.queued.message.channel != Channel::Letter {
+            row.queued.message.pin_half = None;
+        }
         row.queued.message.link = None;
         row.queued.message.code = None;
         row.holder = None;
@@ -229,6 +232,27 @@ impl OutboxStore for FakeOutbox {
             parked: rows.iter().filter(|r| r.queued.status == DeliveryStatus::Parked).count() as u64,
             oldest_pending_at: pending.map(|r| r.queued.message.created_at).min(),
         })
+    }
+
+    // Print batches are not the worker's business: the fake holds no batch.
+    async fn unprinted_letter(&self, _: &FiscalCode) -> Result<Option<OutboundMessage>, StoreError> {
+        Ok(None)
+    }
+
+    async fn claim_letters_for_print(&self, _: &str, _: OffsetDateTime, _: u32) -> Result<Vec<OutboundMessage>, StoreError> {
+        Ok(Vec::new())
+    }
+
+    async fn unconfirmed_print_batches(&self) -> Result<Vec<String>, StoreError> {
+        Ok(Vec::new())
+    }
+
+    async fn letters_of_batch(&self, _: &str) -> Result<Vec<OutboundMessage>, StoreError> {
+        Ok(Vec::new())
+    }
+
+    async fn confirm_print_batch(&self, _: &str) -> Result<(), StoreError> {
+        Ok(())
     }
 }
 
@@ -427,7 +451,9 @@ async fn the_worker_delivers_each_message_once_and_wipes_secrets() {
     for message in &messages {
         let queued = store.get(message.id);
         assert_eq!(queued.status, DeliveryStatus::Delivered);
-        assert_eq!((queued.message.pin_half, queued.message.link, queued.message.code), (None, None, None));
+        // A letter's half stays for its print batch; everything else is wiped.
+        let half = (message.channel == Channel::Letter).then(|| "BBBB2222".to_owned());
+        assert_eq!((queued.message.pin_half, queued.message.link, queued.message.code), (half, None, None));
     }
     assert_eq!(files.list().len(), 3);
     assert!(worker.worker_id().starts_with("delivery-"));

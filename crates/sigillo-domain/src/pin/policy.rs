@@ -143,6 +143,8 @@ fn personal_parts(owner: &PinOwner<'_>) -> Vec<String> {
         code[0..3].to_owned(),  // family-name code
         code[3..6].to_owned(),  // given-name code
         code[6..11].to_owned(), // year, month letter, day (+40 for women)
+        code[6..8].to_owned(),  // the year alone
+        code[9..11].to_owned(), // the day alone (+40 for women)
         format!("{year:04}"),
         format!("{day:02}{month:02}"),
         format!("{month:02}{day:02}"),
@@ -190,7 +192,7 @@ mod tests {
 
     #[test]
     fn personal_data_is_refused() {
-        for pin in ["XXRSSMRA", "K7MRA9XA", "Q80A01ZZ", "ZZ1980ZZ", "ZZZ0101Z", "ROSSIK7Q", "K7MARIO2"] {
+        for pin in ["XXRSSMRA", "K7MRA9XA", "Q80A01ZZ", "ZZ1980ZZ", "ZZZ0101Z", "ROSSIK7Q", "K7MARIO2", "KQ80XMZW", "KQ01XMZW"] {
             assert_eq!(check(pin), Err(PinPolicyError::ContainsPersonalData), "{pin}");
         }
     }

@@ -33,6 +33,18 @@ async fn unconfirmed(store: &dyn Store) -> Vec<String> {
     batches
 }
 
+/// The delivery worker's part: every due message handed over (a letter goes to the print queue,
+/// keeping its half); only handed-over letters are printed. Returns them as they are now stored.
+async fn hand_over(store: &dyn Store, seconds: i64) {
+    for queued in store.claim_messages("worker", at(seconds), LEASE, 1000).await.expect("claim_messages") {
+        store.mark_delivered(queued.message.id, at(seconds)).await.expect("mark_delivered");
+    }
+}
+
+fn handed_over(messages: &[OutboundMessage]) -> Vec<OutboundMessage> {
+    messages.iter().map(|m| OutboundMessage { link: None, code: None, ..m.clone() }).collect()
+}
+
 fn ids(messages: &[OutboundMessage]) -> Vec<Uuid> {
     messages.iter().map(|m| m.id).collect()
 }
@@ -103,6 +115,7 @@ pub async fn cancelled_letter_is_never_printed<S: Store + Clone + 'static>(store
     assert_eq!(pending(store).await, pending_before, "no message of the refused commits");
     assert_eq!(whole_audit(store).await.len(), audit_before, "no audit entry of the refused commits");
 
+    hand_over(store, 25).await;
     let printed = print(store, "batch-1", 30, 10).await;
     let expected = vec![older.id, theirs.id, outcome.id];
     assert_eq!(ids(&printed), expected, "every unprinted letter, oldest first, not the cancelled one");
@@ -119,7 +132,9 @@ pub async fn print_batches_are_confirmed<S: Store + Clone + 'static>(store: &S) 
     assert!(print(store, "empty", 0, 10).await.is_empty(), "nothing to print");
     let letters: Vec<_> = [4, 1, 3, 0, 2].into_iter().map(|i| letter(code, at(i))).collect();
     commit(store, Changes { messages: letters.clone(), ..Changes::default() }, at(5)).await;
-    let mut by_age = letters.clone();
+    assert!(print(store, "too-early", 6, 10).await.is_empty(), "not handed over by the worker yet");
+    hand_over(store, 7).await;
+    let mut by_age = handed_over(&letters);
     by_age.sort_by_key(|m| m.created_at);
 
     let first = print(store, "batch-a", 10, 3).await;
@@ -152,6 +167,7 @@ pub async fn concurrent_print_claims_do_not_overlap<S: Store + Clone + 'static>(
     let code = registered(store, 9031).await;
     let letters: Vec<_> = (0..60).map(|i| letter(code, at(i))).collect();
     commit(store, Changes { messages: letters, ..Changes::default() }, at(60)).await;
+    hand_over(store, 61).await;
 
     let tasks: Vec<_> = (0..6)
         .map(|p| {

@@ -7,7 +7,7 @@ use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 use utoipa::ToSchema;
 
-use super::extract::{ApiJson, Authenticated, ClientIp};
+use super::extract::{ApiJson, Authenticated, ClientIp, Ready};
 use crate::error::{AppError, ErrorBody};
 use crate::state::AppState;
 
@@ -96,12 +96,16 @@ pub async fn change_pin(
 
 #[utoipa::path(
     delete, path = "/api/v1/me/pin", tag = "me", security(("bearer" = [])),
-    responses((status = 204, description = "PIN revoked; every session ended"), (status = 401, body = ErrorBody))
+    responses(
+        (status = 204, description = "PIN revoked; every session ended"),
+        (status = 401, body = ErrorBody),
+        (status = 403, description = "`pin_change_required`", body = ErrorBody),
+    )
 )]
 pub async fn revoke_pin(
     State(state): State<AppState>,
     client: ClientIp,
-    Authenticated(citizen): Authenticated,
+    Ready(citizen): Ready,
 ) -> Result<StatusCode, AppError> {
     state.sigillo.revoke_own(&citizen, client.as_deref()).await?;
     Ok(StatusCode::NO_CONTENT)

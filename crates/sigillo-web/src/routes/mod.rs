@@ -55,9 +55,11 @@ pub fn router(state: AppState) -> Router {
 async fn json_413(request: axum::extract::Request, next: axum::middleware::Next) -> axum::response::Response {
     use axum::response::IntoResponse;
     let response = next.run(request).await;
-    if response.status() == axum::http::StatusCode::PAYLOAD_TOO_LARGE
-        && response.headers().get(axum::http::header::CONTENT_TYPE).is_none()
-    {
+    let is_json = response
+        .headers()
+        .get(axum::http::header::CONTENT_TYPE)
+        .is_some_and(|v| v.as_bytes().starts_with(b"application/json"));
+    if response.status() == axum::http::StatusCode::PAYLOAD_TOO_LARGE && !is_json {
         return AppError::new(
             axum::http::StatusCode::PAYLOAD_TOO_LARGE,
             "payload_too_large",

@@ -4,12 +4,12 @@
 //! over a real SQLite file and a real PostgreSQL database. Every story runs on both backends.
 
 mod harness;
+mod pin_support;
 
 mod demo;
 mod fiscal_code_check;
 mod registry;
 mod serve;
-mod pin_support;
 
 mod api_openapi;
 mod pin_access;
@@ -17,4 +17,5 @@ mod pin_guessing;
 mod pin_request;
 mod pin_rotation;
 mod pin_secrets;
+mod pin_seeded;
 mod delivery_exactly_once;

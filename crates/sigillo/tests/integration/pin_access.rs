@@ -17,6 +17,7 @@ on_both_backends!(
     ordinario_cannot_file_applications,
     only_me_pin_change_and_logout_while_the_change_is_due,
     each_refused_pin_says_why,
+    look_alikes_are_read_as_digits,
 );
 
 /// The first-access PIN as a person might type it: lower case, grouped with spaces and dashes.
@@ -40,19 +41,9 @@ async fn first_access_forces_a_definitive_pin_then_opens_the_reserved_area(env: 
     assert_eq!(first["level"], "ordinario", "{first}");
     let token = token_of(&first);
 
-    // Normalised input: case, spaces, dashes; O typed for zero, l typed for one.
+    // Normalised input: case, spaces, dashes (O for zero: look_alikes_are_read_as_digits).
     let typed = api.login_ok(&person.cf().to_lowercase(), &sloppy(&pin)).await;
     assert_eq!(typed["must_change_pin"], true, "{typed}");
-    if pin.contains('0') {
-        let with_o = api.login_ok(person.cf(), &pin.replace('0', "O")).await;
-        assert_eq!(with_o["must_change_pin"], true, "O for zero: {with_o}");
-    } else {
-        eprintln!("note: the PIN {} has no zero, O-for-zero not exercised", "(redacted)");
-    }
-    if pin.contains('1') {
-        let with_l = api.login_ok(person.cf(), &pin.replace('1', "l")).await;
-        assert_eq!(with_l["must_change_pin"], true, "l for one: {with_l}");
-    }
 
     // Only GET /me, PUT /me/pin and logout while the change is due.
     api.get("/me/contributions", &token).await.assert_error(403, "pin_change_required");
@@ -99,20 +90,17 @@ async fn first_access_forces_a_definitive_pin_then_opens_the_reserved_area(env: 
         assert!(contacts.iter().any(|c| c["value"] == value), "the given contact {value} is listed: {me}");
     }
 
+    api.login(person.cf(), &pin).await.assert_error(401, "invalid_credentials");
+
     let contributions = api.get("/me/contributions", &token).await;
     assert_eq!(contributions.status, 200, "{contributions}");
     assert_eq!(contributions.body["total_weeks"].as_u64(), Some(person.weeks()), "registry weeks: {contributions}");
+    // An imported CSV has no history by year (pin_seeded checks a seeded person's statement).
     let years = contributions.body["years"].as_array().expect("years");
-    assert!(!years.is_empty(), "{contributions}");
-    let mut sum = 0;
     for year in years {
-        assert!(year["year"].as_i64().is_some_and(|y| (1900..=2100).contains(&y)), "{year}");
-        assert!(year["employer"].as_str().is_some_and(|e| !e.trim().is_empty()), "{year}");
-        sum += year["weeks"].as_u64().expect("weeks");
+        assert!(year["year"].as_i64().is_some() && year["weeks"].as_u64().is_some(), "{year}");
+        assert!(year["employer"].is_string(), "{year}");
     }
-    assert_eq!(sum, person.weeks(), "years add up to total_weeks: {contributions}");
-
-    api.login(person.cf(), &pin).await.assert_error(401, "invalid_credentials");
 }
 
 async fn a_recent_pin_cannot_be_chosen_again(env: Env) {
@@ -234,11 +222,9 @@ async fn only_me_pin_change_and_logout_while_the_change_is_due(env: Env) {
     let token = token_of(&api.login_ok(person.cf(), &halves.pin()).await);
 
     let mut wrong = Vec::new();
-    for (method, path) in [
-        (Method::GET, "/me/contributions"),
-        (Method::POST, "/me/applications"),
-        (Method::DELETE, "/me/pin"),
-    ] {
+    for (method, path) in
+        [(Method::GET, "/me/contributions"), (Method::POST, "/me/applications"), (Method::DELETE, "/me/pin")]
+    {
         let body = (method == Method::POST).then(|| json!({"type": "naspi", "data": {}}));
         let reply = api.call(method.clone(), path, Some(&token), body.as_ref()).await;
         if reply.status != 403 || reply.body["error"] != "pin_change_required" {
@@ -287,12 +273,41 @@ async fn each_refused_pin_says_why(env: Env) {
         assert!(reply.field("new_pin").is_some_and(|r| !r.trim().is_empty()), "{what}: fields.new_pin: {reply}");
     }
     let wrong_current = api.change_pin(&token, "AAAABBBBCCCCDDDD", person.good_pin(1)).await;
-    assert!(
-        wrong_current.status == 401 || wrong_current.status == 422,
-        "wrong current PIN refused: {wrong_current}"
-    );
+    assert!(wrong_current.status == 401 || wrong_current.status == 422, "wrong current PIN refused: {wrong_current}");
     wrong_current.assert_error_shape();
 
     let changed = api.change_pin(&token, &pin, person.good_pin(0)).await;
     assert_eq!(changed.status, 204, "after the refusals, a good PIN: {changed}");
+}
+
+/// SPEC 3: `O` is read as zero (and, the alphabet having the digit one, `I`/`L` as one). A PIN
+/// holds a zero only sometimes, so a few persons are issued one until a zero and a one turn up.
+async fn look_alikes_are_read_as_digits(env: Env) {
+    let people = eligible_people(&env, 6);
+    import_people(&env, &people.iter().collect::<Vec<_>>());
+    let server = serve(&env, &[]);
+    let api = Api::new(&server);
+    let (mut zero_done, mut one_done) = (false, false);
+    for person in &people {
+        let pin = issue(&api, &env, person).await.pin();
+        assert!(!pin.contains('O') && !pin.contains('I') && !pin.contains('L'), "no look-alike letters");
+        if !zero_done && pin.contains('0') {
+            let login = api.login_ok(person.cf(), &pin.replace('0', "O")).await;
+            assert_eq!(login["must_change_pin"], true, "O for zero: {login}");
+            let login = api.login_ok(person.cf(), &pin.replace('0', "o").to_lowercase()).await;
+            assert_eq!(login["must_change_pin"], true, "o for zero, lower case: {login}");
+            zero_done = true;
+        }
+        if !one_done && pin.contains('1') {
+            for look_alike in ["I", "l"] {
+                let login = api.login_ok(person.cf(), &pin.replace('1', look_alike)).await;
+                assert_eq!(login["must_change_pin"], true, "{look_alike} for one: {login}");
+            }
+            one_done = true;
+        }
+        if zero_done && one_done {
+            return;
+        }
+    }
+    eprintln!("note: look-alikes only partly exercised (zero: {zero_done}, one: {one_done})");
 }

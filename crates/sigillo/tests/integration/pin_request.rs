@@ -318,7 +318,8 @@ async fn simultaneous_duplicate_requests_make_one_credential(env: Env) {
     }
     let created: Vec<_> = replies.iter().filter(|r| r.status == 201).collect();
     let conflicts: Vec<_> = replies.iter().filter(|r| r.status == 409).collect();
-    let others: Vec<String> = replies.iter().filter(|r| r.status != 201 && r.status != 409).map(|r| r.to_string()).collect();
+    let others: Vec<String> =
+        replies.iter().filter(|r| r.status != 201 && r.status != 409).map(|r| r.to_string()).collect();
     assert!(others.is_empty(), "only 201 and 409: {others:?}");
     assert_eq!(created.len(), 1, "exactly one 201");
     assert_eq!(conflicts.len(), 19, "19 conflicts");

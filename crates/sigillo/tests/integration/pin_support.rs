@@ -239,13 +239,8 @@ impl Api {
     }
 
     pub async fn change_pin(&self, token: &str, current: &str, new: &str) -> Reply {
-        self.call(
-            reqwest::Method::PUT,
-            "/me/pin",
-            Some(token),
-            Some(&json!({"current_pin": current, "new_pin": new})),
-        )
-        .await
+        self.call(reqwest::Method::PUT, "/me/pin", Some(token), Some(&json!({"current_pin": current, "new_pin": new})))
+            .await
     }
 }
 
@@ -367,4 +362,32 @@ pub fn with_wrong_check_character(cf: &str) -> String {
     let (body, last) = cf.split_at(15);
     let other = if last == "A" { "B" } else { "A" };
     format!("{body}{other}")
+}
+
+/// A stored person as `sigillo registry show` prints it.
+pub fn registry_person(env: &Env, fiscal_code: &str) -> Person {
+    let run = env.run(&["registry", "show", fiscal_code]);
+    assert_eq!(run.code, 0, "show {fiscal_code}: {} {}", run.stdout, run.stderr);
+    let json: Value = serde_json::from_str(run.stdout.trim()).expect("show prints JSON");
+    let row = HEADER
+        .split(',')
+        .map(|column| match &json[column] {
+            Value::Null => String::new(),
+            Value::String(s) => s.clone(),
+            other => other.to_string(),
+        })
+        .collect();
+    Person { row }
+}
+
+/// `sigillo demo seed`, then every fiscal code it suggests, as stored.
+pub fn seeded_people(env: &Env, count: u32) -> Vec<Person> {
+    let run = env.run(&["demo", "seed", "--count", &count.to_string(), "--seed", "3"]);
+    assert_eq!(run.code, 0, "demo seed: {}", run.stderr);
+    run.stdout
+        .lines()
+        .filter_map(|line| line.split_whitespace().next())
+        .filter(|word| word.len() == 16)
+        .map(|code| registry_person(env, code))
+        .collect()
 }
