@@ -4,6 +4,7 @@
 mod api;
 mod error;
 mod metrics;
+pub mod portal;
 mod routes;
 mod state;
 

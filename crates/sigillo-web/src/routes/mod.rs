@@ -30,6 +30,7 @@ pub fn router(state: AppState) -> Router {
 
     Router::new()
         .merge(ops)
+        .merge(crate::portal::router())
         .nest("/api/v1", api)
         .with_state(state)
         .layer(axum::middleware::from_fn(crate::metrics::track))
@@ -49,6 +50,7 @@ pub fn router(state: AppState) -> Router {
                 .layer(RequestBodyLimitLayer::new(MAX_BODY_BYTES)),
         )
         .layer(axum::middleware::from_fn(json_413))
+        .layer(axum::middleware::from_fn(crate::portal::security_headers))
 }
 
 /// The outer body limit answers 413 before any handler runs; give it the API's JSON error body.

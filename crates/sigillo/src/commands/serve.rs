@@ -59,7 +59,11 @@ pub async fn run(config: &Config) -> anyhow::Result<ExitCode> {
     // One line on standard output, so scripts and tests started with port 0 learn the port.
     println!("listening on http://{address}");
 
-    let app = sigillo_web::router(AppState::new(sigillo));
+    let mut state = AppState::new(sigillo);
+    if config.delivery == crate::config::Delivery::Files {
+        state = state.with_demo_mailbox(config.data_dir.join("mailbox"));
+    }
+    let app = sigillo_web::router(state);
     axum::serve(listener, app.into_make_service_with_connect_info::<SocketAddr>())
         .with_graceful_shutdown(shutdown_signal())
         .await

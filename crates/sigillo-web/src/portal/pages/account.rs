@@ -1,0 +1,173 @@
+//! Pages of the logged-in citizen: `/cambia-pin` (forced after first access or rotation, or
+//! voluntary) and `/area-riservata` with the contribution statement.
+
+use askama::Template;
+use axum::Form;
+use axum::extract::State;
+use axum::http::{StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use serde::Deserialize;
+use sigillo_app::login::Citizen;
+use sigillo_domain::registry::ContributionYear;
+use time::macros::format_description;
+
+use crate::error::AppError;
+use crate::portal::form::{FieldError, error_of};
+use crate::portal::shell::{Ctx, Shell};
+use crate::state::AppState;
+
+#[derive(Template)]
+#[template(path = "change_pin.html")]
+struct ChangePin {
+    shell: Shell,
+    forced: bool,
+    errors: Vec<FieldError>,
+    fields: [(&'static str, &'static str); 3],
+}
+
+impl ChangePin {
+    fn new(shell: Shell, forced: bool, errors: Vec<FieldError>) -> Self {
+        let fields = [("current_pin", "current-password"), ("new_pin", "new-password"), ("new_pin_confirm", "new-password")];
+        ChangePin { shell, forced, errors, fields }
+    }
+
+    fn error(&self, id: &str) -> Option<&str> {
+        error_of(&self.errors, id)
+    }
+}
+
+/// The logged-in citizen, or a redirect to the login that comes back here.
+fn citizen_or_login(ctx: Ctx, here: &str) -> Result<(Ctx, Citizen), Response> {
+    match ctx.citizen.clone() {
+        Some(citizen) => Ok((ctx, citizen)),
+        None => Err(ctx.redirect(&format!("/accedi?next={}", super::login::urlencode(here)))),
+    }
+}
+
+pub async fn change_form(ctx: Ctx) -> Response {
+    let (ctx, citizen) = match citizen_or_login(ctx, "/cambia-pin") {
+        Ok(found) => found,
+        Err(redirect) => return redirect,
+    };
+    let page = ChangePin::new(ctx.shell.clone(), citizen.must_change_pin, Vec::new());
+    ctx.page(&page)
+}
+
+#[derive(Deserialize)]
+pub struct ChangeForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    current_pin: String,
+    #[serde(default)]
+    new_pin: String,
+    #[serde(default)]
+    new_pin_confirm: String,
+}
+
+pub async fn change_submit(State(state): State<AppState>, ctx: Ctx, Form(form): Form<ChangeForm>) -> Response {
+    let (ctx, citizen) = match citizen_or_login(ctx, "/cambia-pin") {
+        Ok(found) => found,
+        Err(redirect) => return redirect,
+    };
+    let tr = ctx.shell.tr;
+    let mut errors = Vec::new();
+    if !ctx.csrf_ok(&form.csrf) {
+        errors.push(FieldError { id: "current_pin".into(), message: tr.t("csrf_failed").into() });
+    } else if form.new_pin.trim().to_ascii_uppercase() != form.new_pin_confirm.trim().to_ascii_uppercase() {
+        errors.push(FieldError { id: "new_pin_confirm".into(), message: tr.t("pin_mismatch").into() });
+    } else {
+        match state.sigillo.change_pin(&citizen, &form.current_pin, &form.new_pin, ctx.client_ip.as_deref()).await {
+            Ok(()) => return ctx.redirect("/area-riservata?changed=1"),
+            Err(error) => {
+                let api: AppError = error.into();
+                if api.fields.is_empty() {
+                    errors.push(FieldError { id: "current_pin".into(), message: api.message });
+                }
+                for (field, message) in api.fields {
+                    errors.push(FieldError { id: field, message });
+                }
+            }
+        }
+    }
+    let page = ChangePin::new(ctx.shell.clone(), citizen.must_change_pin, errors);
+    ctx.page_with_status(StatusCode::UNPROCESSABLE_ENTITY, &page)
+}
+
+#[derive(Template)]
+#[template(path = "reserved.html")]
+struct Reserved {
+    shell: Shell,
+    notice: Option<String>,
+    fiscal_code: String,
+    level: &'static str,
+    expires: String,
+    total_weeks: u32,
+    years: Vec<ContributionYear>,
+}
+
+#[derive(Deserialize)]
+pub struct ReservedQuery {
+    changed: Option<String>,
+}
+
+pub async fn reserved(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    axum::extract::Query(q): axum::extract::Query<ReservedQuery>,
+) -> Response {
+    let (ctx, citizen) = match citizen_or_login(ctx, "/area-riservata") {
+        Ok(found) => found,
+        Err(redirect) => return redirect,
+    };
+    if citizen.must_change_pin {
+        return ctx.redirect("/cambia-pin");
+    }
+    let tr = ctx.shell.tr;
+    let contributions = match state.sigillo.contributions(&citizen).await {
+        Ok(c) => c,
+        Err(error) => return AppError::from(error).into_response(),
+    };
+    let settings = &state.sigillo.settings;
+    let expires = citizen
+        .credential
+        .pin_expires_at(settings.first_access_ttl, settings.pin_max_age)
+        .and_then(|at| at.format(format_description!("[day]/[month]/[year]")).ok())
+        .unwrap_or_else(|| tr.t("pin_never_expires").to_owned());
+    let level = if citizen.credential.level == sigillo_domain::credential::Level::Dispositivo {
+        tr.t("level_dispositivo")
+    } else {
+        tr.t("level_ordinario")
+    };
+    let page = Reserved {
+        shell: ctx.shell.clone(),
+        notice: q.changed.map(|_| tr.t("pin_changed").to_owned()),
+        fiscal_code: citizen.credential.fiscal_code.to_string(),
+        level,
+        expires,
+        total_weeks: contributions.total_weeks,
+        years: contributions.years,
+    };
+    ctx.page(&page)
+}
+
+pub async fn contributions_pdf(State(state): State<AppState>, ctx: Ctx) -> Response {
+    let (ctx, citizen) = match citizen_or_login(ctx, "/area-riservata") {
+        Ok(found) => found,
+        Err(redirect) => return redirect,
+    };
+    if citizen.must_change_pin {
+        return ctx.redirect("/cambia-pin");
+    }
+    match state.sigillo.contributions_pdf(&citizen).await {
+        Ok(pdf) => (
+            [
+                (header::CONTENT_TYPE, "application/pdf"),
+                (header::CONTENT_DISPOSITION, "attachment; filename=\"estratto-conto.pdf\""),
+            ],
+            pdf,
+        )
+            .into_response(),
+        Err(error) => AppError::from(error).into_response(),
+    }
+}
