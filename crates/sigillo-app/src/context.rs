@@ -92,6 +92,27 @@ impl Sigillo {
     }
 }
 
+/// Answers that must not tell by their timing whether the data matched (recovery, revocation)
+/// take at least this long: a match writes more than a miss, and a few milliseconds of difference
+/// are measurable from outside.
+pub const RESPONSE_FLOOR: Duration = Duration::from_millis(120);
+
+/// The moment an answer may leave: started before the work, awaited after it.
+#[must_use]
+pub struct ResponseFloor {
+    until: tokio::time::Instant,
+}
+
+impl ResponseFloor {
+    pub fn start() -> ResponseFloor {
+        ResponseFloor { until: tokio::time::Instant::now() + RESPONSE_FLOOR }
+    }
+
+    pub async fn wait(self) {
+        tokio::time::sleep_until(self.until).await;
+    }
+}
+
 /// The current time at the microsecond precision both databases keep (so what is written hashes
 /// the same when read back, e.g. in the audit chain).
 pub fn now() -> OffsetDateTime {

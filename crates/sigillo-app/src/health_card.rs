@@ -73,6 +73,7 @@ impl Sigillo {
     pub async fn revoke_with_health_card(&self, proof: CardProof, client_ip: Option<&str>) -> Result<(), HealthCardError> {
         let code = proof.fiscal_code;
         self.rate_limit("revocation", Some(code.as_str()), client_ip).await??;
+        let floor = crate::context::ResponseFloor::start();
         let now = now();
         let person = self.store.find_person(&code).await?;
         let credential = self.store.live_credential(&code).await?;
@@ -98,10 +99,12 @@ impl Sigillo {
             _ => audit = audit.detail("outcome", "no_match"),
         }
         changes.audit.push(audit);
-        match self.store.commit(changes, now).await {
+        let outcome = match self.store.commit(changes, now).await {
             Ok(()) | Err(StoreError::Conflict(_)) => Ok(()),
             Err(e) => Err(e.into()),
-        }
+        };
+        floor.wait().await;
+        outcome
     }
 
     /// `POST /pin-activations`: sends the second half at once over the channel the citizen chose,

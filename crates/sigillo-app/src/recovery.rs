@@ -61,6 +61,7 @@ impl Sigillo {
         }
         let Some(code) = code.filter(|_| fields.is_empty()) else { return Err(RecoveryError::InvalidInput(fields)) };
         self.rate_limit("recovery", Some(code.as_str()), client_ip).await??;
+        let floor = crate::context::ResponseFloor::start();
 
         let now = now();
         // The same work whatever matched: look-ups, a token and a code, one commit.
@@ -105,6 +106,7 @@ impl Sigillo {
         }
         changes.audit.push(audit);
         self.store.commit(changes, now).await?;
+        floor.wait().await;
         Ok(())
     }
 

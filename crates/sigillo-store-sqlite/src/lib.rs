@@ -103,6 +103,16 @@ impl SqliteStore {
         Ok(SqliteStore { read, write })
     }
 
+    /// Copies the WAL into the database and empties it. Wiping a half, link or code rewrites its
+    /// row, but the WAL still holds the page as it was until the next checkpoint reuses the file:
+    /// this makes the wiped text go at once (with `secure_delete`, freed space in the database is
+    /// zeroed too). Called after the outbox wipes secrets; a checkpoint that readers keep from
+    /// finishing is simply done by a later call.
+    pub(crate) async fn scrub_wal(&self) -> Result<(), StoreError> {
+        sqlx::query("PRAGMA wal_checkpoint(TRUNCATE)").execute(&self.write).await.map_err(store_error)?;
+        Ok(())
+    }
+
     /// Closes both pools, waiting for connections in use to be returned (and the WAL checkpointed).
     pub async fn close(&self) {
         self.read.close().await;

@@ -183,7 +183,7 @@ impl OutboxStore for SqliteStore {
         .execute(&self.write)
         .await
         .map_err(store_error)?;
-        Ok(())
+        self.scrub_wal().await
     }
 
     async fn mark_failed(
@@ -268,6 +268,6 @@ impl OutboxStore for SqliteStore {
 
     async fn confirm_print_batch(&self, batch: &str) -> Result<(), StoreError> {
         sqlx::query(CONFIRM_BATCH).bind(batch).execute(&self.write).await.map_err(store_error)?;
-        Ok(())
+        self.scrub_wal().await
     }
 }

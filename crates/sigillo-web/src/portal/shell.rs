@@ -85,13 +85,23 @@ impl FromRequestParts<AppState> for Ctx {
             tr: Tr { lang },
             csrf,
             citizen_name,
-            other_lang_href: format!("{}?lang={other}", parts.uri.path()),
+            other_lang_href: other_lang_href(parts.uri.path(), parts.uri.query(), other),
             demo_mailbox: state.demo_mailbox,
         };
         let client_ip = crate::api::extract::ClientIp::from_request_parts(parts, state).await.ok().and_then(|c| c.0);
         let origin_ok = same_origin(&parts.headers);
         Ok(Ctx { shell, citizen, jar, secure, client_ip, origin_ok })
     }
+}
+
+/// This page in the other language: the same path and query, `lang` replaced.
+fn other_lang_href(path: &str, query: Option<&str>, other: &str) -> String {
+    let kept: Vec<&str> = query
+        .unwrap_or_default()
+        .split('&')
+        .filter(|pair| !pair.is_empty() && !pair.starts_with("lang=") && *pair != "lang")
+        .collect();
+    if kept.is_empty() { format!("{path}?lang={other}") } else { format!("{path}?{}&lang={other}", kept.join("&")) }
 }
 
 /// A browser's `Origin`, when it sends one, must be this site's (whatever host it was reached by).
@@ -108,6 +118,17 @@ pub fn cookie(name: &'static str, value: &str, secure: bool, same_site: SameSite
     c.set_http_only(http_only);
     c.set_secure(secure);
     c
+}
+
+#[cfg(test)]
+mod tests {
+    use super::other_lang_href;
+
+    #[test]
+    fn the_language_switch_keeps_the_query() {
+        assert_eq!(other_lang_href("/", None, "en"), "/?lang=en");
+        assert_eq!(other_lang_href("/x", Some("token=abc&lang=it"), "en"), "/x?token=abc&lang=en");
+    }
 }
 
 impl Ctx {

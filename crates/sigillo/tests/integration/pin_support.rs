@@ -391,3 +391,190 @@ pub fn seeded_people(env: &Env, count: u32) -> Vec<Person> {
         .map(|code| registry_person(env, code))
         .collect()
 }
+
+// ---------------------------------------------------------------------------------------------
+// Recovery, revocation, fast activation, contacts, print batches, sunset (issue 5)
+
+impl Api {
+    pub async fn delete(&self, path: &str, token: &str) -> Reply {
+        self.call(reqwest::Method::DELETE, path, Some(token), None).await
+    }
+
+    pub async fn post_auth(&self, path: &str, token: &str, body: Option<&Value>) -> Reply {
+        self.call(reqwest::Method::POST, path, Some(token), body).await
+    }
+
+    /// `POST /pin-recoveries` with a fiscal code and two contacts.
+    pub async fn request_recovery(&self, fiscal_code: &str, contacts: [&str; 2]) -> Reply {
+        self.post("/pin-recoveries", &json!({"fiscal_code": fiscal_code, "contacts": contacts})).await
+    }
+
+    /// `POST /pin-recoveries/confirm`.
+    pub async fn confirm_recovery(&self, token: &str, code: &str) -> Reply {
+        self.post("/pin-recoveries/confirm", &json!({"token": token, "code": code})).await
+    }
+
+    /// `POST /pin-revocations` with the health card as given.
+    pub async fn revoke_with_card(&self, fiscal_code: &str, number: &str, expiry: &str) -> Reply {
+        self.post(
+            "/pin-revocations",
+            &json!({"fiscal_code": fiscal_code, "health_card_number": number, "health_card_expiry": expiry}),
+        )
+        .await
+    }
+
+    /// `POST /pin-activations`.
+    pub async fn activate_pin(&self, body: &Value) -> Reply {
+        self.post("/pin-activations", body).await
+    }
+}
+
+/// The `POST /pin-activations` body with the registry's health card and mobile.
+pub fn activation_body(person: &Person, first_half: &str, channel: &str, contact: &str) -> Value {
+    json!({
+        "fiscal_code": person.cf(),
+        "health_card_number": person.get("health_card_number"),
+        "health_card_expiry": person.get("health_card_expiry"),
+        "first_half": first_half,
+        "mobile": person.get("mobile"),
+        "second_half_channel": channel,
+        "contact": contact,
+    })
+}
+
+/// The paths of the messages to `fiscal_code` so far: what [`wait_for_new_message`] skips.
+pub fn message_paths(env: &Env, fiscal_code: &str) -> Vec<PathBuf> {
+    messages_for(env, fiscal_code).into_iter().map(|m| m.path).collect()
+}
+
+/// Polls (up to 10 s) for a message of `kind` to `fiscal_code` that is not in `known`.
+pub async fn wait_for_new_message(env: &Env, fiscal_code: &str, kind: &str, known: &[PathBuf]) -> Message {
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        if let Some(m) = messages_for(env, fiscal_code).into_iter().find(|m| m.kind() == kind && !known.contains(&m.path)) {
+            return m;
+        }
+        if Instant::now() > deadline {
+            let all: Vec<String> = messages_for(env, fiscal_code).iter().map(|m| format!("{}: {}", m.channel, m.json)).collect();
+            panic!("no new {kind} for {fiscal_code} within 10 s; their messages:\n{}", all.join("\n"));
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+/// Messages of `kind` to `fiscal_code` (after giving the delivery worker `settle` to act).
+pub async fn kinds_after(env: &Env, fiscal_code: &str, kind: &str, settle: Duration) -> Vec<Message> {
+    tokio::time::sleep(settle).await;
+    messages_for(env, fiscal_code).into_iter().filter(|m| m.kind() == kind).collect()
+}
+
+/// A recovery e-mail as the citizen reads it: the link's token and the code.
+#[derive(Debug, Clone)]
+pub struct RecoveryMail {
+    pub message: Message,
+    pub token: String,
+    pub code: String,
+}
+
+impl RecoveryMail {
+    /// Checks the contract's shape (API.md: an e-mail whose `link` ends with `?token=<token>`,
+    /// with a `code`) and takes the two apart.
+    pub fn from_message(message: Message) -> RecoveryMail {
+        assert_eq!(message.kind(), "recovery_link", "{}", message.json);
+        assert_eq!(message.channel, "email", "a recovery link goes by e-mail: {}", message.json);
+        let link = message.json["link"].as_str().unwrap_or_else(|| panic!("link in {}", message.json)).to_owned();
+        assert!(link.starts_with("http://") || link.starts_with("https://"), "an absolute link: {link}");
+        let (_, token) = link.rsplit_once("?token=").unwrap_or_else(|| panic!("link ends with ?token=…: {link}"));
+        assert!(!token.is_empty() && !token.contains(['&', '#', '?', '/']), "the link ends with its token: {link}");
+        let code = message.json["code"].as_str().unwrap_or_else(|| panic!("code in {}", message.json)).to_owned();
+        assert!(!code.trim().is_empty(), "a code: {}", message.json);
+        RecoveryMail { token: token.to_owned(), code, message }
+    }
+}
+
+/// Waits for a new `recovery_link` to `fiscal_code` (not among `known`).
+pub async fn wait_for_recovery_mail(env: &Env, fiscal_code: &str, known: &[PathBuf]) -> RecoveryMail {
+    RecoveryMail::from_message(wait_for_new_message(env, fiscal_code, "recovery_link", known).await)
+}
+
+/// A code of the same length as `code` that differs from it in every digit.
+pub fn wrong_code(code: &str) -> String {
+    code.chars().map(|c| if c == '1' { '2' } else if c.is_ascii_digit() { '1' } else { 'X' }).collect()
+}
+
+/// A well-formed half that differs from `half` (same alphabet: digits and letters without I, L, O, U).
+pub fn other_half(half: &str) -> String {
+    let mut chars: Vec<char> = half.chars().collect();
+    chars[0] = if chars[0] == '7' { '8' } else { '7' };
+    chars[7] = if chars[7] == 'K' { 'M' } else { 'K' };
+    chars.into_iter().collect()
+}
+
+/// RFC 3339 for now plus `seconds` (negative for the past).
+pub fn rfc3339_from_now(seconds: i64) -> String {
+    let at = time::OffsetDateTime::now_utc() + time::Duration::seconds(seconds);
+    at.replace_nanosecond(0).unwrap_or(at).format(&time::format_description::well_known::Rfc3339).expect("RFC 3339")
+}
+
+/// What `sigillo letters batch` printed about one batch.
+#[derive(Debug, Clone)]
+pub struct PrintBatch {
+    pub id: String,
+    pub letters: usize,
+    pub pdf: PathBuf,
+    pub manifest: PathBuf,
+}
+
+impl PrintBatch {
+    /// The `message_id` column of the manifest (header row required).
+    pub fn manifest_ids(&self) -> Vec<String> {
+        let text = std::fs::read_to_string(&self.manifest).unwrap_or_else(|e| panic!("{}: {e}", self.manifest.display()));
+        let mut reader = csv::Reader::from_reader(text.as_bytes());
+        let headers = reader.headers().expect("manifest header").clone();
+        let column = headers
+            .iter()
+            .position(|h| h == "message_id")
+            .unwrap_or_else(|| panic!("a message_id column in the manifest: {headers:?}"));
+        reader.records().map(|r| r.expect("manifest row")[column].to_owned()).collect()
+    }
+}
+
+/// Runs `sigillo letters batch`; the batches parsed from its `batch <id>: N letters, <pdf> , <manifest>`
+/// lines (none when it said `no letters to print`).
+pub fn letters_batch(env: &Env) -> Vec<PrintBatch> {
+    let run = env.run(&["letters", "batch"]);
+    assert_eq!(run.code, 0, "letters batch: {} {}", run.stdout, run.stderr);
+    if run.stdout.trim() == "no letters to print" {
+        return Vec::new();
+    }
+    let mut batches = Vec::new();
+    for line in run.stdout.lines().filter(|l| !l.trim().is_empty()) {
+        let rest = line.strip_prefix("batch ").unwrap_or_else(|| panic!("`batch <id>: N letters, …`: {line:?}"));
+        let (id, rest) = rest.split_once(": ").unwrap_or_else(|| panic!("batch id: {line:?}"));
+        let (count, rest) = rest.split_once(" letters, ").unwrap_or_else(|| panic!("N letters: {line:?}"));
+        let (pdf, manifest) = rest.split_once(" , ").unwrap_or_else(|| panic!("<pdf> , <manifest>: {line:?}"));
+        batches.push(PrintBatch {
+            id: id.trim().to_owned(),
+            letters: count.trim().parse().unwrap_or_else(|_| panic!("count: {line:?}")),
+            pdf: PathBuf::from(pdf.trim()),
+            manifest: PathBuf::from(manifest.trim()),
+        });
+    }
+    assert!(!batches.is_empty(), "letters batch printed neither batches nor `no letters to print`: {:?}", run.stdout);
+    batches
+}
+
+/// The letter (`pin_second_half` on channel `letter`) of `fiscal_code`, the newest if several.
+pub fn letter_of(env: &Env, fiscal_code: &str) -> Message {
+    let mut letters: Vec<Message> =
+        messages_for(env, fiscal_code).into_iter().filter(|m| m.channel == "letter" && m.kind() == "pin_second_half").collect();
+    letters.sort_by_key(|m| m.json["created_at"].as_str().unwrap_or_default().to_owned());
+    letters.pop().unwrap_or_else(|| panic!("a letter for {fiscal_code}"))
+}
+
+/// The message id as the mailbox names it (`id`, which is also the file name).
+pub fn message_id(message: &Message) -> String {
+    message.json["id"].as_str().map(str::to_owned).unwrap_or_else(|| {
+        message.path.file_stem().and_then(|s| s.to_str()).expect("file stem").to_owned()
+    })
+}

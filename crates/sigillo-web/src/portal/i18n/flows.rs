@@ -1,4 +1,542 @@
 //! Words of the public flows: request, fast activation, recovery, revocation.
+//!
+//! Every key starts with `flow_`. The `flow_m_*` entries are the use cases' own Italian field
+//! messages, word for word, so an English page can show them in English (the pages look the
+//! Italian text up among these keys); a test in `pages::flows` keeps them in step.
 
 /// (key, Italian, English).
-pub static TEXTS: &[(&str, &str, &str)] = &[];
+pub static TEXTS: &[(&str, &str, &str)] = &[
+    // Shared by the four flows.
+    ("flow_optional", "facoltativo", "optional"),
+    (
+        "flow_required_note",
+        "Tutti i campi sono obbligatori, tranne quelli indicati come facoltativi.",
+        "All fields are required, except those marked optional.",
+    ),
+    ("flow_error_prefix", "Errore:", "Error:"),
+    ("flow_outcome", "Esito", "Outcome"),
+    ("flow_next_title", "Cosa fare adesso", "What to do next"),
+    ("flow_go_login", "Vai ad «Accedi»", "Go to «Log in»"),
+    ("flow_go_home", "Torna alla pagina iniziale", "Back to the home page"),
+    ("flow_health_card_number", "Numero della tessera sanitaria", "Health card number"),
+    (
+        "flow_health_card_number_hint",
+        "Le 20 cifre sul retro della tessera sanitaria, alla voce «Numero identificazione della tessera» (iniziano con 80380). Gli spazi non contano.",
+        "The 20 digits on the back of the health card, under «Numero identificazione della tessera» (they start with 80380). Spaces do not matter.",
+    ),
+    ("flow_health_card_expiry", "Scadenza della tessera sanitaria", "Health card expiry date"),
+    (
+        "flow_health_card_expiry_hint",
+        "Come è scritta sulla tessera: giorno/mese/anno, per esempio 31/12/2029.",
+        "As printed on the card: day/month/year, for example 31/12/2029.",
+    ),
+    (
+        "flow_fiscal_code_hint",
+        "I 16 caratteri del codice fiscale, come sulla tessera sanitaria. Maiuscole o minuscole, anche con spazi. Attenzione a non confondere la lettera O con lo zero.",
+        "The 16 characters of your fiscal code, as on the health card. Upper or lower case, spaces allowed. Take care not to mix up the letter O and the digit zero.",
+    ),
+    ("flow_mobile", "Cellulare", "Mobile phone"),
+    ("flow_email", "E-mail", "E-mail"),
+    ("flow_contact_center_intro", "Contact center:", "Contact center:"),
+    // Problems shown in a box above the form.
+    ("flow_p_generic_title", "Non è stato possibile completare l'operazione", "The operation could not be completed"),
+    (
+        "flow_p_not_in_registry_title",
+        "Codice fiscale non trovato negli archivi",
+        "Fiscal code not found in our records",
+    ),
+    (
+        "flow_p_not_in_registry",
+        "Il codice fiscale indicato non risulta negli archivi dell'Istituto. Controlli di averlo scritto bene: la lettera O e il numero zero si confondono facilmente. Se è corretto, si rivolga a una sede dell'Istituto o al contact center.",
+        "The fiscal code you entered is not in the Institute's records. Check that you typed it correctly: the letter O and the digit zero are easily mixed up. If it is correct, please go to one of the Institute's offices or call the contact center.",
+    ),
+    ("flow_p_not_eligible_title", "Il PIN non si può richiedere online", "The PIN cannot be requested online"),
+    (
+        "flow_p_not_eligible",
+        "Per richiedere il PIN online servono almeno 52 settimane (un anno) di contributi. Può ottenerlo comunque in due modi:",
+        "Requesting the PIN online needs at least 52 weeks (one year) of contributions. You can still get it in two ways:",
+    ),
+    (
+        "flow_p_office",
+        "presso una qualsiasi sede dell'Istituto, con un documento d'identità valido e la tessera sanitaria: il PIN Le viene consegnato subito, in busta chiusa, già di tipo dispositivo;",
+        "at any of the Institute's offices, with a valid identity document and your health card: the PIN is handed to you at once, in a sealed envelope, already at the dispositivo level;",
+    ),
+    ("flow_p_phone", "per telefono, chiamando il contact center:", "by phone, calling the contact center:"),
+    (
+        "flow_p_assigned_title",
+        "Per questo codice fiscale c'è già un PIN",
+        "There is already a PIN for this fiscal code",
+    ),
+    (
+        "flow_p_assigned",
+        "A questo codice fiscale è già stato assegnato un PIN, quindi non se ne può richiedere un altro. Scelga il caso che La riguarda:",
+        "A PIN has already been assigned to this fiscal code, so another one cannot be requested. Choose the case that applies to you:",
+    ),
+    (
+        "flow_p_assigned_recover",
+        "Ha dimenticato o perso il PIN, oppure è bloccato? Lo ripristini con due dei recapiti registrati:",
+        "Forgot or lost your PIN, or is it locked? Recover it with two of your registered contacts:",
+    ),
+    (
+        "flow_p_assigned_revoke",
+        "Non ha recapiti registrati o vuole annullare il PIN? Lo revochi con la tessera sanitaria e poi ne richieda uno nuovo:",
+        "No registered contacts, or you want to cancel the PIN? Revoke it with your health card, then request a new one:",
+    ),
+    (
+        "flow_p_assigned_activate",
+        "Ha già la prima parte e aspetta la lettera con la seconda? Può riceverla subito con la tessera sanitaria:",
+        "Already have the first half and waiting for the letter with the second? Get it at once with your health card:",
+    ),
+    ("flow_p_closed_title", "Il rilascio di nuovi PIN è terminato", "New PINs are no longer issued"),
+    (
+        "flow_p_closed",
+        "L'Istituto non rilascia più nuovi PIN. Per accedere ai servizi online usi una di queste identità digitali:",
+        "The Institute no longer issues new PINs. To use the online services, please use one of these digital identities:",
+    ),
+    ("flow_p_spid", "SPID, il Sistema Pubblico di Identità Digitale;", "SPID, the Public Digital Identity System;"),
+    ("flow_p_cie", "CIE, la Carta d'Identità Elettronica;", "CIE, the Electronic Identity Card;"),
+    (
+        "flow_p_cns",
+        "CNS, la Carta Nazionale dei Servizi (per esempio la tessera sanitaria abilitata).",
+        "CNS, the National Services Card (for example an enabled health card).",
+    ),
+    ("flow_p_throttled_title", "Troppi tentativi", "Too many attempts"),
+    (
+        "flow_p_throttled",
+        "Per sicurezza, dopo troppe richieste in poco tempo bisogna attendere. Riprovi tra {n}.",
+        "For your security, after too many requests in a short time you need to wait. Please try again in {n}.",
+    ),
+    (
+        "flow_p_unavailable",
+        "Il servizio è momentaneamente non disponibile. Riprovi tra qualche minuto.",
+        "The service is temporarily unavailable. Please try again in a few minutes.",
+    ),
+    (
+        "flow_p_internal",
+        "Si è verificato un errore interno. Riprovi più tardi.",
+        "An internal error occurred. Please try again later.",
+    ),
+    (
+        "flow_p_conflict",
+        "I dati sono stati modificati nel frattempo da un'altra operazione. Riprovi.",
+        "The data was changed by another operation in the meantime. Please try again.",
+    ),
+    ("flow_p_card_mismatch_title", "I dati non corrispondono", "The data does not match"),
+    (
+        "flow_p_card_mismatch",
+        "I dati indicati non corrispondono. Controlli il codice fiscale, il numero e la scadenza della tessera sanitaria e la prima parte del PIN (la lettera O non compare mai nel PIN: è sempre lo zero). Il PIN di primo accesso si attiva una sola volta e solo finché è valido: se è scaduto, ne richieda uno nuovo.",
+        "The data you entered does not match. Check the fiscal code, the health card number and expiry date, and the first half of the PIN (the letter O never appears in a PIN: it is always the digit zero). A first-access PIN can be activated only once and only while it is valid: if it has expired, request a new one.",
+    ),
+    ("flow_p_link_title", "Collegamento o codice non validi", "Link or code not valid"),
+    (
+        "flow_p_link",
+        "Il codice non è corretto, oppure il collegamento è scaduto o è già stato usato. Controlli il codice nell'e-mail e riprovi. Se il problema continua, chieda un nuovo ripristino.",
+        "The code is not correct, or the link has expired or has already been used. Check the code in the e-mail and try again. If the problem persists, ask for a new recovery.",
+    ),
+    (
+        "flow_p_link_missing",
+        "Il collegamento non è completo. Lo apra direttamente dall'e-mail ricevuta (o lo copi per intero), oppure chieda un nuovo ripristino.",
+        "The link is incomplete. Open it directly from the e-mail you received (or copy all of it), or ask for a new recovery.",
+    ),
+    ("flow_p_start_again", "Chieda un nuovo ripristino", "Ask for a new recovery"),
+    // Per-field messages of this portal's own checks.
+    (
+        "flow_m_place_ambiguous",
+        "Più luoghi hanno questo nome: indichi il codice catastale ({n}).",
+        "Several places have this name: please enter the cadastral code ({n}).",
+    ),
+    (
+        "flow_m_place_unknown",
+        "Comune o Stato di nascita non trovato: scriva il nome esatto oppure il codice catastale (per esempio H501 per Roma).",
+        "Place of birth not found: write its exact name or its cadastral code (for example H501 for Rome).",
+    ),
+    (
+        "flow_m_fiscal_code_mismatch",
+        "Il codice fiscale non corrisponde ai dati inseriti: ",
+        "The fiscal code does not match the data entered: ",
+    ),
+    ("flow_m_too_long", "Testo troppo lungo (al massimo {n} caratteri).", "Text too long (at most {n} characters)."),
+    (
+        "flow_m_contact_invalid",
+        "Recapito non valido: scriva un numero di telefono (per esempio 333 1234567) o un indirizzo e-mail (per esempio nome@example.it).",
+        "Contact not valid: write a phone number (for example 333 1234567) or an e-mail address (for example name@example.it).",
+    ),
+    ("flow_m_contact_same", "I due recapiti devono essere diversi.", "The two contacts must be different."),
+    (
+        "flow_m_channel_missing",
+        "Scelga come ricevere la seconda parte: SMS, e-mail o PEC.",
+        "Choose how to receive the second half: SMS, e-mail or PEC.",
+    ),
+    (
+        "flow_m_confirm_missing",
+        "Per revocare il PIN spunti la casella «Confermo di voler revocare il PIN».",
+        "To revoke the PIN, tick the box «I confirm that I want to revoke my PIN».",
+    ),
+    // The use cases' Italian field messages, word for word (see the module doc).
+    ("flow_m_required", "Campo obbligatorio.", "Required field."),
+    (
+        "flow_m_control_chars",
+        "Il campo contiene caratteri non ammessi.",
+        "The field contains characters that are not allowed.",
+    ),
+    (
+        "flow_m_birth_future",
+        "La data di nascita non può essere nel futuro.",
+        "The date of birth cannot be in the future.",
+    ),
+    (
+        "flow_m_date",
+        "Data non valida: usare GG/MM/AAAA (per esempio 01/02/1980).",
+        "Date not valid: use DD/MM/YYYY (for example 01/02/1980).",
+    ),
+    ("flow_m_sex", "Indicare M o F.", "Choose M or F."),
+    (
+        "flow_m_place",
+        "Codice del luogo di nascita sconosciuto: indicare il codice catastale del comune (es. H501 per Roma) o dello Stato estero (Z…).",
+        "Unknown place-of-birth code: enter the cadastral code of the municipality (e.g. H501 for Rome) or of the foreign state (Z…).",
+    ),
+    (
+        "flow_m_country",
+        "Indicare il codice ISO dello Stato (IT per l'Italia).",
+        "Enter the country's ISO code (IT for Italy).",
+    ),
+    ("flow_m_postal_code", "Il CAP è di 5 cifre.", "An Italian postal code (CAP) has 5 digits."),
+    (
+        "flow_m_province",
+        "Indicare la sigla della provincia (es. RM).",
+        "Enter the province's two-letter code (e.g. RM).",
+    ),
+    (
+        "flow_m_phone_needed",
+        "Indicare almeno un numero di telefono, cellulare o fisso.",
+        "Enter at least one phone number, mobile or landline.",
+    ),
+    ("flow_m_email", "Indirizzo e-mail non valido.", "E-mail address not valid."),
+    ("flow_m_phone", "Numero di telefono non valido (es. 333 1234567).", "Phone number not valid (e.g. 333 1234567)."),
+    (
+        "flow_m_card_number",
+        "Il numero della tessera sanitaria è di 20 cifre (sul retro della tessera).",
+        "The health card number has 20 digits (on the back of the card).",
+    ),
+    ("flow_m_card_expiry", "Data di scadenza non valida: usare GG/MM/AAAA.", "Expiry date not valid: use DD/MM/YYYY."),
+    (
+        "flow_m_first_half",
+        "La prima parte del PIN è di 8 caratteri (quella ricevuta per SMS o e-mail).",
+        "The first half of the PIN has 8 characters (the one received by SMS or e-mail).",
+    ),
+    ("flow_m_mobile", "Numero di cellulare non valido.", "Mobile number not valid."),
+    ("flow_m_channel", "Scegliere sms, email o pec.", "Choose SMS, e-mail or PEC."),
+    ("flow_m_contact_phone", "numero di telefono non valido", "phone number not valid"),
+    ("flow_m_contact_email", "indirizzo e-mail non valido", "e-mail address not valid"),
+    (
+        "flow_m_contacts",
+        "Indicare due recapiti diversi (cellulare, telefono o e-mail) tra quelli registrati.",
+        "Enter two different contacts (mobile, phone or e-mail) among those registered.",
+    ),
+    // Richiedi PIN.
+    ("flow_request_title", "Richiedi il PIN", "Request your PIN"),
+    (
+        "flow_request_intro",
+        "Compili il modulo con i Suoi dati, come risultano sulla tessera sanitaria. Riceverà il PIN di primo accesso (16 caratteri) in due parti: la prima subito, per SMS al cellulare (o per e-mail se non indica un cellulare); la seconda con una lettera all'indirizzo di residenza registrato presso l'Istituto.",
+        "Fill in the form with your data, as on your health card. You will receive the first-access PIN (16 characters) in two halves: the first at once, by SMS to your mobile (or by e-mail if you give no mobile); the second by letter to the home address registered with the Institute.",
+    ),
+    (
+        "flow_request_who",
+        "Il PIN si può richiedere online con almeno 52 settimane (un anno) di contributi; altrimenti si richiede presso una sede o al contact center.",
+        "The PIN can be requested online with at least 52 weeks (one year) of contributions; otherwise request it at an office or from the contact center.",
+    ),
+    ("flow_personal_legend", "Dati anagrafici", "Personal data"),
+    ("flow_family_name", "Cognome", "Family name"),
+    ("flow_given_name", "Nome", "Given name"),
+    ("flow_given_name_hint", "Tutti i nomi, come sul codice fiscale.", "All your given names, as on your fiscal code."),
+    ("flow_birth_date", "Data di nascita", "Date of birth"),
+    ("flow_birth_date_hint", "Giorno/mese/anno, per esempio 01/02/1980.", "Day/month/year, for example 01/02/1980."),
+    ("flow_sex", "Sesso", "Sex"),
+    ("flow_sex_m", "Maschile (M)", "Male (M)"),
+    ("flow_sex_f", "Femminile (F)", "Female (F)"),
+    ("flow_birth_place", "Luogo di nascita", "Place of birth"),
+    (
+        "flow_birth_place_hint",
+        "Il nome del comune di nascita (per esempio Roma) oppure il suo codice catastale, che è nei caratteri dal 12° al 15° del codice fiscale: per esempio H501 = Roma, F205 = Milano. Chi è nato all'estero scriva lo Stato (per esempio Germania) o il suo codice, che inizia per Z (Z112 = Germania).",
+        "The name of the municipality where you were born (for example Roma) or its cadastral code, which is characters 12 to 15 of the fiscal code: for example H501 = Rome, F205 = Milan. If you were born abroad, write the state (in Italian, for example Germania) or its code, starting with Z (Z112 = Germany).",
+    ),
+    ("flow_residence_legend", "Residenza", "Home address"),
+    (
+        "flow_residence_intro",
+        "Indichi dove vive. La lettera con la seconda parte del PIN è spedita all'indirizzo di residenza registrato presso l'Istituto.",
+        "Tell us where you live. The letter with the second half of the PIN is sent to the home address registered with the Institute.",
+    ),
+    ("flow_residence_country", "Stato di residenza", "Country of residence"),
+    (
+        "flow_residence_country_hint",
+        "IT per l'Italia. Chi risiede all'estero scriva il codice di due lettere dello Stato (per esempio DE Germania, CH Svizzera, FR Francia, AR Argentina) oppure il suo nome.",
+        "IT for Italy. If you live abroad, write the two-letter code of the country (for example DE Germany, CH Switzerland, FR France, AR Argentina) or its name.",
+    ),
+    ("flow_residence_address", "Indirizzo", "Address"),
+    (
+        "flow_residence_address_hint",
+        "Via o piazza e numero civico, per esempio Via Roma 10.",
+        "Street and number, for example Via Roma 10.",
+    ),
+    ("flow_residence_postal_code", "CAP", "Postal code"),
+    (
+        "flow_residence_postal_code_hint",
+        "In Italia 5 cifre (per esempio 00184); all'estero il codice postale del luogo, se c'è.",
+        "In Italy 5 digits (for example 00184); abroad the local postal code, if any.",
+    ),
+    ("flow_residence_municipality", "Comune", "Municipality or town"),
+    (
+        "flow_residence_municipality_hint",
+        "Per chi risiede all'estero: la città.",
+        "If you live abroad: the town or city.",
+    ),
+    ("flow_residence_province", "Provincia", "Province"),
+    (
+        "flow_residence_province_hint",
+        "La sigla di due lettere, per esempio RM. Chi risiede all'estero può lasciarla vuota.",
+        "The two-letter code, for example RM. Leave it empty if you live abroad.",
+    ),
+    ("flow_contacts_legend", "Recapiti", "Contacts"),
+    (
+        "flow_contacts_intro",
+        "Indichi almeno un numero di telefono (cellulare o fisso) e un indirizzo e-mail. Con il cellulare la prima parte del PIN arriva per SMS, altrimenti per e-mail.",
+        "Give at least one phone number (mobile or landline) and an e-mail address. With a mobile the first half of the PIN arrives by SMS, otherwise by e-mail.",
+    ),
+    (
+        "flow_mobile_hint",
+        "Per esempio 333 1234567 (il prefisso +39 non serve).",
+        "For example 333 1234567 (the +39 prefix is not needed).",
+    ),
+    ("flow_landline", "Telefono fisso", "Landline"),
+    ("flow_landline_hint", "Per esempio 06 12345678.", "For example 06 12345678."),
+    ("flow_email_hint", "Per esempio mario.rossi@example.it.", "For example mario.rossi@example.it."),
+    ("flow_request_submit", "Invia la richiesta", "Send the request"),
+    // Richiedi PIN: outcome.
+    ("flow_request_done_title", "Richiesta presa in carico", "Request taken in charge"),
+    ("flow_request_done_lead", "La Sua richiesta è stata presa in carico.", "Your request has been taken in charge."),
+    (
+        "flow_first_half_sms",
+        "La prima parte del PIN (8 caratteri) Le è stata inviata per SMS al numero di cellulare indicato: di solito arriva entro pochi minuti.",
+        "The first half of the PIN (8 characters) has been sent to you by SMS, to the mobile number you gave: it usually arrives within a few minutes.",
+    ),
+    (
+        "flow_first_half_email",
+        "La prima parte del PIN (8 caratteri) Le è stata inviata per e-mail all'indirizzo indicato: di solito arriva entro pochi minuti (controlli anche la posta indesiderata).",
+        "The first half of the PIN (8 characters) has been sent to you by e-mail, to the address you gave: it usually arrives within a few minutes (check your spam folder too).",
+    ),
+    (
+        "flow_first_half_any",
+        "La prima parte del PIN (8 caratteri) Le è stata inviata per SMS al cellulare indicato o, se non ha indicato un cellulare, per e-mail.",
+        "The first half of the PIN (8 characters) has been sent to you by SMS to the mobile you gave or, if you gave no mobile, by e-mail.",
+    ),
+    (
+        "flow_second_half_letter",
+        "La seconda parte (altri 8 caratteri) Le sarà spedita con una lettera all'indirizzo di residenza registrato presso l'Istituto. La lettera impiega di solito alcuni giorni; all'estero anche qualche settimana.",
+        "The second half (8 more characters) will be sent to you by letter, to the home address registered with the Institute. The letter usually takes a few days; abroad it may take a few weeks.",
+    ),
+    (
+        "flow_next_keep",
+        "Conservi l'SMS o l'e-mail con la prima parte del PIN.",
+        "Keep the SMS or e-mail with the first half of the PIN.",
+    ),
+    (
+        "flow_next_first_access",
+        "Quando arriva la lettera, vada su «Accedi» e inserisca il codice fiscale e il PIN di 16 caratteri: prima gli 8 caratteri ricevuti per SMS o e-mail, subito dopo gli 8 della lettera. La lettera O non compare mai nel PIN: è sempre il numero zero.",
+        "When the letter arrives, go to «Log in» and enter your fiscal code and the 16-character PIN: first the 8 characters received by SMS or e-mail, straight after them the 8 of the letter. The letter O never appears in a PIN: it is always the digit zero.",
+    ),
+    (
+        "flow_next_choose",
+        "Al primo accesso Le sarà chiesto di scegliere il PIN definitivo di 8 caratteri, che userà da quel momento in poi.",
+        "At first access you will be asked to choose your definitive 8-character PIN, which you will use from then on.",
+    ),
+    (
+        "flow_next_validity",
+        "Il PIN di primo accesso vale {n}: se non lo usa entro questo tempo, dovrà richiederne uno nuovo.",
+        "The first-access PIN is valid for {n}: if you do not use it within that time, you will need to request a new one.",
+    ),
+    (
+        "flow_next_fast",
+        "Non vuole aspettare la lettera? Con la tessera sanitaria può ricevere subito la seconda parte per SMS, e-mail o PEC:",
+        "Don't want to wait for the letter? With your health card you can get the second half at once by SMS, e-mail or PEC:",
+    ),
+    (
+        "flow_awaiting_lead",
+        "Alcuni dati non corrispondono a quelli registrati presso l'Istituto. Un operatore del contact center La chiamerà al numero di telefono indicato per verificarli insieme a Lei: non deve fare nulla, solo rispondere alla chiamata.",
+        "Some of your data does not match the Institute's records. A contact-center operator will call you on the phone number you gave to check it with you: you need do nothing but answer the call.",
+    ),
+    (
+        "flow_awaiting_after",
+        "Dopo la verifica riceverà la prima parte del PIN per SMS (o per e-mail) e la seconda con una lettera all'indirizzo di residenza registrato. Se preferisce, può chiamare Lei il contact center.",
+        "After the check you will receive the first half of the PIN by SMS (or e-mail) and the second by letter to your registered home address. If you prefer, you can call the contact center yourself.",
+    ),
+    // Attiva PIN.
+    ("flow_activate_title", "Attiva il PIN con la tessera sanitaria", "Activate your PIN with your health card"),
+    (
+        "flow_activate_intro",
+        "Ha ricevuto la prima parte del PIN e non vuole aspettare la lettera con la seconda? Con la tessera sanitaria può riceverla subito, per SMS, e-mail o PEC. La lettera, se non è ancora stata stampata, viene annullata.",
+        "Received the first half of the PIN and don't want to wait for the letter with the second? With your health card you can get it at once, by SMS, e-mail or PEC. The letter, if not printed yet, is cancelled.",
+    ),
+    (
+        "flow_card_legend",
+        "Codice fiscale, tessera sanitaria e prima parte del PIN",
+        "Fiscal code, health card and first half of the PIN",
+    ),
+    ("flow_first_half", "Prima parte del PIN", "First half of the PIN"),
+    (
+        "flow_first_half_hint",
+        "Gli 8 caratteri ricevuti per SMS o e-mail. La lettera O non compare mai nel PIN: è sempre lo zero.",
+        "The 8 characters received by SMS or e-mail. The letter O never appears in a PIN: it is always the digit zero.",
+    ),
+    ("flow_where_legend", "Dove ricevere la seconda parte", "Where to receive the second half"),
+    (
+        "flow_activate_mobile_hint",
+        "Il Suo numero di cellulare, per esempio 333 1234567.",
+        "Your mobile number, for example 333 1234567.",
+    ),
+    ("flow_channel", "Come vuole ricevere la seconda parte?", "How do you want to receive the second half?"),
+    ("flow_channel_sms", "SMS", "SMS"),
+    ("flow_channel_email", "E-mail", "E-mail"),
+    ("flow_channel_pec", "PEC (posta elettronica certificata)", "PEC (certified e-mail)"),
+    ("flow_contact", "Recapito per la seconda parte", "Where to send the second half"),
+    (
+        "flow_contact_hint",
+        "Con SMS: un numero di cellulare (anche lo stesso indicato sopra). Con e-mail o PEC: l'indirizzo.",
+        "With SMS: a mobile number (the one above is fine). With e-mail or PEC: the address.",
+    ),
+    ("flow_activate_submit", "Invia la seconda parte", "Send the second half"),
+    ("flow_activate_done_title", "Seconda parte inviata", "Second half sent"),
+    (
+        "flow_activate_done_sms",
+        "La seconda parte del PIN Le è stata inviata per SMS al numero indicato.",
+        "The second half of the PIN has been sent to you by SMS, to the number you gave.",
+    ),
+    (
+        "flow_activate_done_email",
+        "La seconda parte del PIN Le è stata inviata per e-mail all'indirizzo indicato.",
+        "The second half of the PIN has been sent to you by e-mail, to the address you gave.",
+    ),
+    (
+        "flow_activate_done_pec",
+        "La seconda parte del PIN Le è stata inviata per PEC all'indirizzo indicato.",
+        "The second half of the PIN has been sent to you by PEC, to the address you gave.",
+    ),
+    (
+        "flow_activate_done_any",
+        "La seconda parte del PIN Le è stata inviata al recapito indicato.",
+        "The second half of the PIN has been sent to the contact you gave.",
+    ),
+    (
+        "flow_activate_done_next",
+        "Ora vada su «Accedi» e inserisca il codice fiscale e il PIN di 16 caratteri: prima la parte ricevuta all'inizio, subito dopo quella appena inviata. Al primo accesso sceglierà il PIN definitivo di 8 caratteri.",
+        "Now go to «Log in» and enter your fiscal code and the 16-character PIN: first the half you received at the start, straight after it the one just sent. At first access you will choose your definitive 8-character PIN.",
+    ),
+    (
+        "flow_activate_done_letter",
+        "Se Le arriva comunque una lettera con una seconda parte, non la usi: vale quella appena inviata.",
+        "If a letter with a second half reaches you anyway, do not use it: the half just sent is the valid one.",
+    ),
+    // Ripristina PIN.
+    ("flow_recover_title", "Ripristina il PIN", "Recover your PIN"),
+    (
+        "flow_recover_intro",
+        "Ha dimenticato o perso il PIN, oppure è bloccato? Indichi il codice fiscale e due recapiti tra quelli dati nella richiesta del PIN o verificati nell'area riservata (cellulare, telefono fisso, e-mail o PEC). Riceverà un'e-mail con un collegamento e un codice per ottenere un nuovo PIN.",
+        "Forgot or lost your PIN, or is it locked? Enter your fiscal code and two contacts among those given when you requested the PIN or verified in the reserved area (mobile, landline, e-mail or PEC). You will receive an e-mail with a link and a code to get a new PIN.",
+    ),
+    (
+        "flow_recover_level",
+        "Il nuovo PIN mantiene il livello di quello vecchio (per esempio dispositivo). Il vecchio PIN smette di funzionare quando conferma il ripristino.",
+        "The new PIN keeps the level of the old one (for example dispositivo). The old PIN stops working when you confirm the recovery.",
+    ),
+    ("flow_contact_1", "Primo recapito", "First contact"),
+    (
+        "flow_contact_1_hint",
+        "Un numero di cellulare o di telefono (per esempio 333 1234567) oppure un indirizzo e-mail.",
+        "A mobile or phone number (for example 333 1234567) or an e-mail address.",
+    ),
+    ("flow_contact_2", "Secondo recapito", "Second contact"),
+    (
+        "flow_contact_2_hint",
+        "Un recapito diverso dal primo, per esempio il Suo indirizzo e-mail.",
+        "A contact different from the first, for example your e-mail address.",
+    ),
+    ("flow_recover_submit", "Chiedi il ripristino", "Ask for recovery"),
+    (
+        "flow_recover_no_contacts",
+        "Non ha recapiti registrati? Può revocare il PIN con la tessera sanitaria e poi richiederne uno nuovo:",
+        "No registered contacts? You can revoke the PIN with your health card and then request a new one:",
+    ),
+    ("flow_recover_sent_title", "Richiesta di ripristino ricevuta", "Recovery request received"),
+    (
+        "flow_recover_sent",
+        "Se i dati corrispondono a quelli registrati, riceverà a breve un'e-mail con un collegamento e un codice per ripristinare il PIN.",
+        "If the data matches our records, you will shortly receive an e-mail with a link and a code to recover your PIN.",
+    ),
+    (
+        "flow_recover_sent_how",
+        "Apra il collegamento dell'e-mail e inserisca il codice: riceverà un nuovo PIN di 16 caratteri, la prima parte per SMS e la seconda per e-mail.",
+        "Open the link in the e-mail and enter the code: you will receive a new 16-character PIN, the first half by SMS and the second by e-mail.",
+    ),
+    (
+        "flow_recover_sent_validity",
+        "Il collegamento e il codice valgono {n} e si possono usare una sola volta.",
+        "The link and the code are valid for {n} and can be used only once.",
+    ),
+    (
+        "flow_recover_sent_nothing",
+        "Non arriva nulla? Controlli anche la posta indesiderata. Se i recapiti indicati non erano quelli registrati, riprovi con altri recapiti; altrimenti può revocare il PIN con la tessera sanitaria e richiederne uno nuovo, oppure chiamare il contact center.",
+        "Nothing arrives? Check your spam folder too. If the contacts you gave were not the registered ones, try again with others; otherwise you can revoke the PIN with your health card and request a new one, or call the contact center.",
+    ),
+    ("flow_confirm_title", "Completi il ripristino del PIN", "Complete your PIN recovery"),
+    (
+        "flow_confirm_intro",
+        "Inserisca il codice che ha ricevuto nell'e-mail insieme a questo collegamento.",
+        "Enter the code you received in the e-mail together with this link.",
+    ),
+    ("flow_code", "Codice dell'e-mail", "Code from the e-mail"),
+    ("flow_code_hint", "Il codice di 6 cifre scritto nell'e-mail.", "The 6-digit code written in the e-mail."),
+    ("flow_confirm_submit", "Conferma il ripristino", "Confirm the recovery"),
+    ("flow_confirm_done_title", "Nuovo PIN inviato", "New PIN sent"),
+    (
+        "flow_confirm_done",
+        "Il ripristino è completato: il nuovo PIN di 16 caratteri Le è stato inviato, la prima parte per SMS e la seconda per e-mail. Il PIN precedente non è più valido.",
+        "The recovery is complete: your new 16-character PIN has been sent, the first half by SMS and the second by e-mail. The previous PIN is no longer valid.",
+    ),
+    (
+        "flow_confirm_done_next",
+        "Acceda con il codice fiscale e i 16 caratteri, prima la parte dell'SMS e subito dopo quella dell'e-mail: Le sarà chiesto di scegliere il PIN definitivo di 8 caratteri.",
+        "Log in with your fiscal code and the 16 characters, first the half from the SMS and straight after it the one from the e-mail: you will be asked to choose your definitive 8-character PIN.",
+    ),
+    // Revoca PIN.
+    ("flow_revoke_title", "Revoca il PIN", "Revoke your PIN"),
+    (
+        "flow_revoke_intro",
+        "Con la revoca il PIN smette subito di funzionare e non si può più riattivare. Serve, per esempio, se non ha recapiti registrati per il ripristino o se teme che altri conoscano il PIN. Dopo la revoca può richiedere un nuovo PIN.",
+        "Revocation stops the PIN from working at once, and it cannot be reactivated. Use it, for example, if you have no registered contacts for recovery or fear that someone else knows your PIN. After revoking you can request a new PIN.",
+    ),
+    (
+        "flow_revoke_logged",
+        "Se riesce ad accedere con il PIN, può revocarlo anche dall'area riservata, senza la tessera sanitaria:",
+        "If you can still log in with your PIN, you can also revoke it from the reserved area, without the health card:",
+    ),
+    (
+        "flow_revoke_recover_first",
+        "Ha solo dimenticato il PIN? Il ripristino è più rapido e mantiene il livello del PIN:",
+        "Simply forgot your PIN? Recovery is quicker and keeps the PIN's level:",
+    ),
+    ("flow_revoke_confirm", "Confermo di voler revocare il PIN", "I confirm that I want to revoke my PIN"),
+    ("flow_revoke_confirm_hint", "La revoca non si può annullare.", "A revocation cannot be undone."),
+    ("flow_revoke_confirm_legend", "Conferma", "Confirmation"),
+    ("flow_revoke_submit", "Revoca il PIN", "Revoke the PIN"),
+    ("flow_revoke_done_title", "Richiesta di revoca ricevuta", "Revocation request received"),
+    (
+        "flow_revoke_done",
+        "Se i dati corrispondono a quelli registrati, il PIN è stato revocato: non funziona più e le sessioni aperte sono state chiuse.",
+        "If the data matches our records, the PIN has been revoked: it no longer works and any open sessions have been closed.",
+    ),
+    ("flow_revoke_done_next", "Ora può richiedere un nuovo PIN:", "You can now request a new PIN:"),
+    (
+        "flow_revoke_done_unsure",
+        "Se il PIN continua a funzionare, i dati indicati non corrispondevano: controlli il numero e la scadenza della tessera sanitaria e riprovi, oppure chiami il contact center.",
+        "If the PIN still works, the data you entered did not match: check the health card number and expiry date and try again, or call the contact center.",
+    ),
+];
