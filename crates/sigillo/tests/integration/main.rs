@@ -28,3 +28,4 @@ mod recovery_rate_limit;
 mod recovery_secrets;
 mod revocation_health_card;
 mod sunset_dates;
+mod pin_expiry_notice;
