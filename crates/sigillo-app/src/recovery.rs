@@ -208,7 +208,7 @@ impl Sigillo {
 /// "24 ore", "30 minuti": the validity as a citizen reads it.
 pub fn humanize(d: std::time::Duration) -> String {
     let secs = d.as_secs();
-    if secs >= 3600 && secs % 3600 == 0 {
+    if secs >= 3600 && secs.is_multiple_of(3600) {
         let h = secs / 3600;
         if h == 1 { "1 ora".to_owned() } else { format!("{h} ore") }
     } else if secs >= 60 {

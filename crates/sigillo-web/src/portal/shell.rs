@@ -120,17 +120,6 @@ pub fn cookie(name: &'static str, value: &str, secure: bool, same_site: SameSite
     c
 }
 
-#[cfg(test)]
-mod tests {
-    use super::other_lang_href;
-
-    #[test]
-    fn the_language_switch_keeps_the_query() {
-        assert_eq!(other_lang_href("/", None, "en"), "/?lang=en");
-        assert_eq!(other_lang_href("/x", Some("token=abc&lang=it"), "en"), "/x?token=abc&lang=en");
-    }
-}
-
 impl Ctx {
     /// Whether a POSTed form carries this browser's token and comes from this site.
     pub fn csrf_ok(&self, field: &str) -> bool {
@@ -158,5 +147,16 @@ impl Ctx {
 
     pub fn lang(&self) -> Lang {
         self.shell.tr.lang
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::other_lang_href;
+
+    #[test]
+    fn the_language_switch_keeps_the_query() {
+        assert_eq!(other_lang_href("/", None, "en"), "/?lang=en");
+        assert_eq!(other_lang_href("/x", Some("token=abc&lang=it"), "en"), "/x?token=abc&lang=en");
     }
 }

@@ -102,6 +102,7 @@ pub static TEXTS: &[(&str, &str, &str)] = &[
     ("area_apps_date", "Data di presentazione", "Date submitted"),
     ("area_apps_receipt", "Ricevuta", "Receipt"),
     ("area_apps_receipt_link", "Scarica la ricevuta (PDF)", "Download the receipt (PDF)"),
+    ("area_apps_receipt_short", "Scarica (PDF)", "Download (PDF)"),
     ("area_apps_new_title", "Presenta una domanda", "Submit an application"),
     ("area_apps_choose", "Scelga…", "Choose…"),
     ("area_apps_note", "Note (facoltative)", "Notes (optional)"),

@@ -37,17 +37,17 @@ impl ChangePin {
 }
 
 /// The logged-in citizen, or a redirect to the login that comes back here.
-fn citizen_or_login(ctx: Ctx, here: &str) -> Result<(Ctx, Citizen), Response> {
+fn citizen_or_login(ctx: Ctx, here: &str) -> Result<(Ctx, Citizen), Box<Response>> {
     match ctx.citizen.clone() {
         Some(citizen) => Ok((ctx, citizen)),
-        None => Err(ctx.redirect(&format!("/accedi?next={}", super::login::urlencode(here)))),
+        None => Err(Box::new(ctx.redirect(&format!("/accedi?next={}", super::login::urlencode(here))))),
     }
 }
 
 pub async fn change_form(ctx: Ctx) -> Response {
     let (ctx, citizen) = match citizen_or_login(ctx, "/cambia-pin") {
         Ok(found) => found,
-        Err(redirect) => return redirect,
+        Err(redirect) => return *redirect,
     };
     let page = ChangePin::new(ctx.shell.clone(), citizen.must_change_pin, Vec::new());
     ctx.page(&page)
@@ -68,13 +68,13 @@ pub struct ChangeForm {
 pub async fn change_submit(State(state): State<AppState>, ctx: Ctx, Form(form): Form<ChangeForm>) -> Response {
     let (ctx, citizen) = match citizen_or_login(ctx, "/cambia-pin") {
         Ok(found) => found,
-        Err(redirect) => return redirect,
+        Err(redirect) => return *redirect,
     };
     let tr = ctx.shell.tr;
     let mut errors = Vec::new();
     if !ctx.csrf_ok(&form.csrf) {
         errors.push(FieldError { id: "current_pin".into(), message: tr.t("csrf_failed").into() });
-    } else if form.new_pin.trim().to_ascii_uppercase() != form.new_pin_confirm.trim().to_ascii_uppercase() {
+    } else if !form.new_pin.trim().eq_ignore_ascii_case(form.new_pin_confirm.trim()) {
         errors.push(FieldError { id: "new_pin_confirm".into(), message: tr.t("pin_mismatch").into() });
     } else {
         match state.sigillo.change_pin(&citizen, &form.current_pin, &form.new_pin, ctx.client_ip.as_deref()).await {
@@ -118,7 +118,7 @@ pub async fn reserved(
 ) -> Response {
     let (ctx, citizen) = match citizen_or_login(ctx, "/area-riservata") {
         Ok(found) => found,
-        Err(redirect) => return redirect,
+        Err(redirect) => return *redirect,
     };
     if citizen.must_change_pin {
         return ctx.redirect("/cambia-pin");
@@ -154,7 +154,7 @@ pub async fn reserved(
 pub async fn contributions_pdf(State(state): State<AppState>, ctx: Ctx) -> Response {
     let (ctx, citizen) = match citizen_or_login(ctx, "/area-riservata") {
         Ok(found) => found,
-        Err(redirect) => return redirect,
+        Err(redirect) => return *redirect,
     };
     if citizen.must_change_pin {
         return ctx.redirect("/cambia-pin");
