@@ -64,7 +64,12 @@ struct Message {
 
 fn not_found(ctx: Ctx) -> Response {
     let tr = ctx.shell.tr;
-    let page = Message { shell: ctx.shell.clone(), title: tr.t("area_not_found_title"), text: tr.t("area_not_found"), back: None };
+    let page = Message {
+        shell: ctx.shell.clone(),
+        title: tr.t("area_not_found_title"),
+        text: tr.t("area_not_found"),
+        back: None,
+    };
     ctx.page_with_status(StatusCode::NOT_FOUND, &page)
 }
 
@@ -72,6 +77,11 @@ fn not_found(ctx: Ctx) -> Response {
 fn unavailable(ctx: Ctx, status: StatusCode) -> Response {
     let tr = ctx.shell.tr;
     let back = ctx.citizen.is_some().then(|| ("/area-riservata", tr.t("area_back_reserved")));
-    let page = Message { shell: ctx.shell.clone(), title: tr.t("area_unavailable_title"), text: tr.t("area_unavailable"), back };
+    let page = Message {
+        shell: ctx.shell.clone(),
+        title: tr.t("area_unavailable_title"),
+        text: tr.t("area_unavailable"),
+        back,
+    };
     ctx.page_with_status(status, &page)
 }

@@ -74,7 +74,14 @@ fn row(tr: Tr, c: ContactView) -> Row {
     } else {
         "area_status_unverified"
     };
-    Row { id: c.id.map(|id| id.to_string()), kind: kind_label(tr, c.kind), value: c.value, status: tr.t(status), verified: c.verified, code_error: None }
+    Row {
+        id: c.id.map(|id| id.to_string()),
+        kind: kind_label(tr, c.kind),
+        value: c.value,
+        status: tr.t(status),
+        verified: c.verified,
+        code_error: None,
+    }
 }
 
 #[derive(Deserialize)]
@@ -142,7 +149,12 @@ async fn render(
 }
 
 /// A refused change as the page shows it: the field it belongs to, its words, the status.
-fn refusal(tr: Tr, error: ContactError, field: &str, kind: Option<ContactKind>) -> Result<(FieldError, StatusCode), StatusCode> {
+fn refusal(
+    tr: Tr,
+    error: ContactError,
+    field: &str,
+    kind: Option<ContactKind>,
+) -> Result<(FieldError, StatusCode), StatusCode> {
     let (key, status) = match error {
         ContactError::InvalidValue(_) => match kind {
             Some(ContactKind::Email | ContactKind::Pec) => ("area_err_email", StatusCode::UNPROCESSABLE_ENTITY),
@@ -214,7 +226,12 @@ pub struct CodeForm {
     code: String,
 }
 
-pub async fn verify(State(state): State<AppState>, ctx: Ctx, Path(id): Path<String>, Form(form): Form<CodeForm>) -> Response {
+pub async fn verify(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<String>,
+    Form(form): Form<CodeForm>,
+) -> Response {
     let (ctx, citizen) = match ready_citizen(ctx, HERE) {
         Ok(found) => found,
         Err(redirect) => return redirect,
@@ -226,7 +243,10 @@ pub async fn verify(State(state): State<AppState>, ctx: Ctx, Path(id): Path<Stri
     let refused = if !ctx.csrf_ok(&form.csrf) {
         (csrf_error(tr, &field), StatusCode::UNPROCESSABLE_ENTITY)
     } else if form.code.trim().is_empty() {
-        (FieldError { id: field.clone(), message: tr.t("area_err_code_empty").into() }, StatusCode::UNPROCESSABLE_ENTITY)
+        (
+            FieldError { id: field.clone(), message: tr.t("area_err_code_empty").into() },
+            StatusCode::UNPROCESSABLE_ENTITY,
+        )
     } else {
         let outcome = match id {
             Some(id) => state.sigillo.verify_contact(&citizen, id, &form.code, ctx.client_ip.as_deref()).await,
@@ -249,11 +269,21 @@ pub struct TokenForm {
     csrf: String,
 }
 
-pub async fn resend(State(state): State<AppState>, ctx: Ctx, Path(id): Path<String>, Form(form): Form<TokenForm>) -> Response {
+pub async fn resend(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<String>,
+    Form(form): Form<TokenForm>,
+) -> Response {
     change(state, ctx, id, form, Change::Resend).await
 }
 
-pub async fn remove(State(state): State<AppState>, ctx: Ctx, Path(id): Path<String>, Form(form): Form<TokenForm>) -> Response {
+pub async fn remove(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<String>,
+    Form(form): Form<TokenForm>,
+) -> Response {
     change(state, ctx, id, form, Change::Remove).await
 }
 
@@ -316,7 +346,8 @@ mod tests {
     #[test]
     fn refusals_speak_the_page_language_and_keep_the_status() {
         let en = Tr { lang: Lang::En };
-        let (error, status) = refusal(en, ContactError::InvalidValue("x".into()), "value", Some(ContactKind::Pec)).unwrap();
+        let (error, status) =
+            refusal(en, ContactError::InvalidValue("x".into()), "value", Some(ContactKind::Pec)).unwrap();
         assert_eq!((error.id.as_str(), status), ("value", StatusCode::UNPROCESSABLE_ENTITY));
         assert!(error.message.starts_with("The address is not valid"));
         let (error, status) = refusal(en, ContactError::InvalidCode, "code-1", None).unwrap();

@@ -104,7 +104,14 @@ mod tests {
         }
         // Names picked before the call (contacts: added or code sent; me: activated or changed;
         // contacts: verified or failed as an `if`).
-        for indirect in ["contact_added", "contact_code_sent", "pin_activated", "pin_changed", "contact_verified", "contact_verification_failed"] {
+        for indirect in [
+            "contact_added",
+            "contact_code_sent",
+            "pin_activated",
+            "pin_changed",
+            "contact_verified",
+            "contact_verification_failed",
+        ] {
             assert!(sources.contains(&format!("\"{indirect}\"")), "{indirect} is no longer in the source");
             emitted.push(indirect.to_owned());
         }
