@@ -51,7 +51,8 @@ def candidates(sigillo, count_in_registry):
         [sigillo, "demo", "csv", "--count", str(count_in_registry)], check=True, capture_output=True, text=True
     ).stdout
     for row in csv.DictReader(io.StringIO(out)):
-        if int(row["contribution_weeks"] or 0) >= 52:
+        # Eligible online (52 weeks), and with the contacts a request needs (a phone and an e-mail).
+        if int(row["contribution_weeks"] or 0) >= 52 and row["mobile"] and row["email"]:
             yield row["fiscal_code"]
 
 

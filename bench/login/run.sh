@@ -12,13 +12,19 @@
 #      with GET /healthz probed every 10 ms beside it, and the CPU time of every server thread,
 #   4. the raw pool bench again,
 # and prints logins/s, raw verifies/s, their ratio, healthz p50/p99 under load and non-2xx answers.
-# Measurements wait until no cargo/rustc runs on the machine; a run during which one started (or
-# other processes took CPU) is repeated, up to SIGILLO_BENCH_ATTEMPTS times.
+# Measurements wait for a quiet machine (no cargo/rustc for 30 s, under 0.3 of a core busy); an
+# attempt during which cargo/rustc started or other processes took CPU is repeated, up to
+# SIGILLO_BENCH_ATTEMPTS times.
 #
 # Environment (all optional): SIGILLO_BENCH_CITIZENS (32), SIGILLO_BENCH_DURATION (30, seconds),
 # SIGILLO_BENCH_CONNECTIONS (2 x cores), SIGILLO_BENCH_WAIT (1200, seconds to wait for a quiet
-# machine), SIGILLO_BENCH_ATTEMPTS (3), SIGILLO_BENCH_OUT (where logs and summary are kept;
-# default a new folder under /tmp), SIGILLO_BENCH_PG (postgres://postgres@127.0.0.1:5432).
+# machine before measuring anyway), SIGILLO_BENCH_ATTEMPTS (3), SIGILLO_BENCH_OUT (where logs and summary are kept;
+# default a new folder under /tmp), SIGILLO_BENCH_PG (postgres://postgres@127.0.0.1:5432),
+# SIGILLO_BENCH_TMP (/tmp: where the data folder and SQLite file live; /dev/shm shows what the
+# disk's fsyncs cost), SIGILLO_BENCH_PERF=1 (perf-record the server for 10 s of the load and keep a
+# flat profile by thread and function in perf.txt; costs some throughput, so not for the figures).
+# SIGILLO_BENCH_BIN and SIGILLO_BENCH_ARGON2_BIN: measure these binaries (a release `sigillo` and
+# the bench executable of `cargo bench -p sigillo-app --bench argon2 --no-run`) instead of building.
 # Needs: cargo, wrk (apt-get install -y wrk), python3, jq, curl, psql for postgres.
 # Everything listens on and talks to 127.0.0.1 only; the server is stopped at the end.
 set -euo pipefail
@@ -42,18 +48,26 @@ for tool in cargo wrk python3 jq curl; do
 done
 
 # --- build (before anything is measured) -------------------------------------------------------
-echo "== build"
-cargo build --release --locked -p sigillo
-bench_exe="$(cargo bench --locked -p sigillo-app --bench argon2 --no-run --message-format=json 2>/dev/null |
-  jq -r 'select(.reason == "compiler-artifact" and .target.name == "argon2" and .executable != null) | .executable' |
-  tail -n 1)"
+if [ -n "${SIGILLO_BENCH_BIN:-}" ] && [ -n "${SIGILLO_BENCH_ARGON2_BIN:-}" ]; then
+  echo "== no build: $SIGILLO_BENCH_BIN and $SIGILLO_BENCH_ARGON2_BIN"
+  sigillo_exe="$SIGILLO_BENCH_BIN"
+  bench_exe="$SIGILLO_BENCH_ARGON2_BIN"
+else
+  echo "== build"
+  cargo build --release --locked -p sigillo
+  sigillo_exe=target/release/sigillo
+  bench_exe="$(cargo bench --locked -p sigillo-app --bench argon2 --no-run --message-format=json 2>/dev/null |
+    jq -r 'select(.reason == "compiler-artifact" and .target.name == "argon2" and .executable != null) | .executable' |
+    tail -n 1)"
+fi
+[ -x "$sigillo_exe" ] || { echo "run.sh: $sigillo_exe not found" >&2; exit 1; }
 [ -x "$bench_exe" ] || { echo "run.sh: argon2 bench executable not found" >&2; exit 1; }
 
 out="${SIGILLO_BENCH_OUT:-$(mktemp -d "/tmp/sigillo-login-$backend.XXXXXX")}"
 mkdir -p "$out"
-work="$(mktemp -d "/tmp/sigillo-login-work.XXXXXX")"
+work="$(mktemp -d "${SIGILLO_BENCH_TMP:-/tmp}/sigillo-login-work.XXXXXX")"
 # Private copies: another build replacing target/release during the run changes nothing here.
-cp target/release/sigillo "$work/sigillo"
+cp "$sigillo_exe" "$work/sigillo"
 cp "$bench_exe" "$work/argon2-bench"
 bin="$work/sigillo"
 export SIGILLO_DATA_DIR="$work/data"
@@ -108,14 +122,34 @@ export LOGIN_PAIRS="$work/pairs.txt" LOGIN_THREADS="$wrk_threads"
 # --- helpers -----------------------------------------------------------------------------------
 builds_running() { pgrep -x cargo >/dev/null || pgrep -x rustc >/dev/null; }
 
+# Machine CPU in use over the next 5 s, in cores.
+busy_cores() {
+  local b0 i0 b1 i1
+  read -r b0 i0 <<<"$(system_cpu)"
+  sleep 5
+  read -r b1 i1 <<<"$(system_cpu)"
+  awk -v b=$((b1 - b0)) -v i=$((i1 - i0)) -v n="$cores" 'BEGIN { print ((b + i) > 0 ? n * b / (b + i) : 0) }'
+}
+
+# Quiet: no cargo/rustc for 30 s in a row and less than 0.3 of a core in use.
 wait_quiet() {
-  local waited=0
-  while builds_running; do
+  local waited=0 calm=0 busy
+  while true; do
+    if builds_running; then
+      calm=0
+    else
+      calm=$((calm + 1))
+      if [ "$calm" -ge 3 ]; then
+        busy="$(busy_cores)"
+        awk -v b="$busy" 'BEGIN { exit !(b < 0.3) }' && return
+        calm=0
+      fi
+    fi
     if [ "$waited" -ge "$wait_max" ]; then
-      echo "run.sh: cargo/rustc still running after ${wait_max}s; measuring anyway" | tee -a "$out/notes.txt"
+      echo "run.sh: no quiet moment in ${wait_max}s; measuring anyway" | tee -a "$out/notes.txt"
       return
     fi
-    [ $((waited % 60)) -eq 0 ] && echo "waiting for cargo/rustc to finish ($(uptime | sed 's/.*load/load/'))"
+    [ $((waited % 60)) -eq 0 ] && echo "waiting for a quiet machine ($(uptime | sed 's/.*load/load/'))"
     sleep 10
     waited=$((waited + 10))
   done
@@ -126,7 +160,7 @@ load_report() { # label
   echo "$1: $(uptime | sed 's/.*load/load/')"
 }
 
-# One line per thread of PID: "tid comm ticks" (user + system).
+# One line per thread of PID: "tid comm user_ticks system_ticks".
 threads_cpu() {
   local t s rest
   for t in /proc/"$1"/task/*; do
@@ -134,7 +168,24 @@ threads_cpu() {
     rest="${s##*) }"
     # shellcheck disable=SC2086
     set -- $rest
-    printf '%s %s %s\n' "${t##*/}" "$(tr ' ' '_' <"$t/comm")" $((${12} + ${13}))
+    printf '%s %s %s %s\n' "${t##*/}" "$(tr ' ' '_' <"$t/comm")" "${12}" "${13}"
+  done
+}
+
+# PostgreSQL's CPU ("pid ticks"): the server's own processes and our database's backends, not the
+# backends of other databases (other people's tests on the same cluster).
+postgres_cpu() {
+  [ -n "$pg_db" ] || return 0
+  local p cmd s rest
+  for p in $(pgrep -x postgres); do
+    cmd="$(tr '\0' ' ' <"/proc/$p/cmdline" 2>/dev/null)" || continue
+    if [[ "$cmd" == *" $pg_db "* ]] || ! [[ "$cmd" =~ \([0-9]+\)|\[local\] ]]; then
+      s="$(cat "/proc/$p/stat" 2>/dev/null)" || continue
+      rest="${s##*) }"
+      # shellcheck disable=SC2086
+      set -- $rest
+      echo "$p $((${12} + ${13}))"
+    fi
   done
 }
 
@@ -145,9 +196,7 @@ raw_rate() {
   local est
   est="$(find "$1" -path '*argon2_pool*' -path '*/new/*' -name estimates.json | head -n 1)"
   [ -n "$est" ] || { echo 0; return; }
-  local conc
-  conc="$(basename "$(dirname "$(dirname "$est")")" | sed 's/.*concurrent_//')"
-  jq -r --argjson n "$conc" '$n * 1e9 / .mean.point_estimate' "$est"
+  jq -r '1e9 / .mean.point_estimate' "$est" # one element (verify) per iteration
 }
 single_rate() {
   local est
@@ -155,7 +204,7 @@ single_rate() {
   [ -n "$est" ] && jq -r '1e9 / .mean.point_estimate' "$est" || echo 0
 }
 
-field() { grep -o "$2=[0-9]*" "$1" | head -n 1 | cut -d= -f2; }
+field() { { grep -o "$2=[0-9]*" "$1" || true; } | head -n 1 | cut -d= -f2; }
 
 # --- measurement -------------------------------------------------------------------------------
 measure() { # attempt number; leaves results in $out/attempt-N
@@ -179,18 +228,29 @@ measure() { # attempt number; leaves results in $out/attempt-N
     >"$dir/warmup.txt"
 
   echo "== load: ${duration} s of logins, $connections connections, healthz probed beside"
-  local before_server before_system after_server after_system
+  local before_server before_system after_server after_system before_pg after_pg
   before_server="$(threads_cpu "$server_pid")"
   before_system="$(system_cpu)"
+  before_pg="$(postgres_cpu)"
   HEALTHZ_DELAY_MS=10 /usr/bin/time -f 'cpu_s=%U+%S' -o "$dir/healthz-wrk-cpu.txt" \
     wrk -t1 -c1 -d"${duration}s" --timeout 10s -s bench/login/healthz.lua "$base/healthz" >"$dir/healthz-load.txt" &
   local probe=$!
+  local perf=""
+  if [ "${SIGILLO_BENCH_PERF:-0}" = 1 ] && command -v perf >/dev/null; then
+    (sleep $((duration / 3)) && perf record -q -F 499 -p "$server_pid" -o "$dir/perf.data" -- sleep 10 2>/dev/null) &
+    perf=$!
+  fi
   /usr/bin/time -f 'cpu_s=%U+%S' -o "$dir/login-wrk-cpu.txt" \
     wrk -t"$wrk_threads" -c"$connections" -d"${duration}s" --timeout 10s --latency -s bench/login/login.lua \
     "$base/api/v1/sessions" >"$dir/login.txt"
   wait "$probe"
+  if [ -n "$perf" ]; then
+    wait "$perf" || true
+    perf report -i "$dir/perf.data" --no-children --sort comm,dso,sym --stdio 2>/dev/null | grep -v '^$' | head -n 120 >"$dir/perf.txt" || true
+  fi
   after_server="$(threads_cpu "$server_pid")"
   after_system="$(system_cpu)"
+  after_pg="$(postgres_cpu)"
 
   echo "== raw Argon2id verifies/s (after)"
   CRITERION_HOME="$dir/criterion-after" "$work/argon2-bench" --bench argon2_pool >"$dir/raw-after.txt" 2>&1
@@ -204,15 +264,27 @@ measure() { # attempt number; leaves results in $out/attempt-N
   local secs
   secs="$(awk -v d="$(field "$dir/login.txt" duration_us)" 'BEGIN { print d / 1e6 }')"
   # A thread born during the load counts from zero; one that ended during it is missed.
-  awk -v tick="$tick" -v s="$secs" 'NR == FNR { before[$1] = $3; next }
-      { name = $2; sub(/-?[0-9]+$/, "", name); d[name] += $3 - before[$1] }
-      END { for (n in d) printf "%-24s %6.3f cores\n", n, d[n] / tick / s }' \
+  awk -v tick="$tick" -v s="$secs" 'NR == FNR { u[$1] = $3; k[$1] = $4; next }
+      { name = $2; sub(/-?[0-9]+$/, "", name); du[name] += $3 - u[$1]; dk[name] += $4 - k[$1] }
+      END { for (n in du) printf "%-18s %6.3f cores (user %.3f, system %.3f)\n", n, (du[n] + dk[n]) / tick / s,
+        du[n] / tick / s, dk[n] / tick / s }' \
     <(printf '%s\n' "$before_server") <(printf '%s\n' "$after_server") | sort -k2 -rn >"$dir/threads.txt"
   read -r b0 i0 <<<"$before_system"
   read -r b1 i1 <<<"$after_system"
-  awk -v b=$((b1 - b0)) -v i=$((i1 - i0)) -v t="$tick" -v s="$secs" \
-    'BEGIN { printf "machine busy %.3f cores, idle %.3f cores (of %d)\n", b / t / s, i / t / s, (b + i) / t / s + 0.5 }' \
-    >"$dir/machine.txt"
+  local server_cores wrk_cores pg_cores
+  pg_cores="$(awk -v tick="$tick" -v s="$secs" 'NR == FNR { b[$1] = $2; next } { d += $2 - b[$1] }
+    END { print d / tick / s }' <(printf '%s\n' "$before_pg") <(printf '%s\n' "$after_pg"))"
+  server_cores="$(awk '{ s += $2 } END { print s + 0 }' "$dir/threads.txt")"
+  wrk_cores="$(cat "$dir/login-wrk-cpu.txt" "$dir/healthz-wrk-cpu.txt" | sed 's/cpu_s=//' |
+    awk -F+ -v s="$secs" '{ c += $1 + $2 } END { print c / s }')"
+  awk -v b=$((b1 - b0)) -v i=$((i1 - i0)) -v t="$tick" -v s="$secs" -v srv="$server_cores" -v w="$wrk_cores" \
+    -v pg="$pg_cores" 'BEGIN { busy = b / t / s
+      printf "machine busy %.2f cores, idle %.2f (of %d): server %.2f, wrk %.2f, PostgreSQL %.2f, everything else %.2f\n",
+        busy, i / t / s, (b + i) / t / s + 0.5, srv, w, pg, busy - srv - w - pg }' >"$dir/machine.txt"
+  # Other processes taking more than a fifth of a core make the attempt one to repeat.
+  awk -v b=$((b1 - b0)) -v t="$tick" -v s="$secs" -v srv="$server_cores" -v w="$wrk_cores" -v pg="$pg_cores" \
+    'BEGIN { o = b / t / s - srv - w - pg; if (o > 0.2) printf "other processes took %.2f cores during the load\n", o }' \
+    >>"$dir/interference.txt"
   curl -s "$base/metrics" | grep -E '^sigillo_(hash_overloaded_total|logins_total)' >"$dir/metrics.txt" || true
 }
 
@@ -248,9 +320,10 @@ summary() { # attempt dir
   echo "server threads during the load (CPU, in cores):"
   sed 's/^/  /' "$dir/threads.txt"
   echo "  $(cat "$dir/machine.txt")"
-  echo "  wrk logins $(cat "$dir/login-wrk-cpu.txt"), wrk healthz $(cat "$dir/healthz-wrk-cpu.txt") (CPU seconds)"
   if [ -s "$dir/interference.txt" ]; then
-    echo "  WARNING: cargo/rustc ran during this attempt ($(wc -l <"$dir/interference.txt") s)"
+    echo "  WARNING: not a quiet machine during this attempt:"
+    echo "    cargo/rustc seen running during $(grep -c 'cargo/rustc' "$dir/interference.txt") s"
+    grep -v 'cargo/rustc' "$dir/interference.txt" | sed 's/^/    /' || true
   fi
 }
 

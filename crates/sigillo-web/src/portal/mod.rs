@@ -19,6 +19,8 @@ mod assets {
     include!(concat!(env!("OUT_DIR"), "/assets.rs"));
 }
 
+pub use pages::home::not_found;
+
 pub fn router() -> Router<AppState> {
     Router::new()
         .route("/", get(pages::home::page))
@@ -27,6 +29,7 @@ pub fn router() -> Router<AppState> {
         .route("/cambia-pin", get(pages::account::change_form).post(pages::account::change_submit))
         .route("/area-riservata", get(pages::account::reserved))
         .route("/area-riservata/estratto-conto.pdf", get(pages::account::contributions_pdf))
+        .route("/area-riservata/revoca", post(pages::account::revoke))
         .route("/static/{*path}", get(static_file))
         .merge(pages::flows::routes())
         .merge(pages::area::routes())

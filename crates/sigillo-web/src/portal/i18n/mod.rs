@@ -116,6 +116,13 @@ pub static TEXTS: &[(&str, &str, &str)] = &[
     ("session_expired", "La sessione è scaduta o non è valida: acceda di nuovo.", "Your session has expired or is not valid: please log in again."),
     ("csrf_failed", "Il modulo è scaduto. Lo invii di nuovo.", "The form has expired. Please send it again."),
     ("logged_out", "È uscito dall'area riservata.", "You have logged out."),
+    ("revoke_own_title", "Revoca il Suo PIN", "Revoke your PIN"),
+    ("revoke_own_intro", "Se teme che qualcuno conosca il Suo PIN, può revocarlo: smetterà subito di funzionare e ogni sessione aperta sarà chiusa. Potrà poi richiederne uno nuovo.", "If you fear someone knows your PIN you can revoke it: it stops working at once and every open session ends. You can then request a new one."),
+    ("revoke_own_confirm", "Confermo di voler revocare il mio PIN", "I confirm I want to revoke my PIN"),
+    ("revoke_own_missing", "Per revocare il PIN spunti la casella di conferma.", "To revoke your PIN, tick the confirmation box."),
+    ("revoked_own", "Il Suo PIN è stato revocato. Per usare di nuovo i servizi online può richiederne uno nuovo.", "Your PIN has been revoked. To use the online services again you can request a new one."),
+    ("not_found_title", "Pagina non trovata", "Page not found"),
+    ("not_found_text", "La pagina richiesta non esiste o è stata spostata.", "The page you asked for does not exist or has moved."),
 ];
 
 #[cfg(test)]

@@ -104,6 +104,7 @@ struct Reserved {
     expires: String,
     total_weeks: u32,
     years: Vec<ContributionYear>,
+    revoke_error: Option<String>,
 }
 
 #[derive(Deserialize)]
@@ -116,6 +117,10 @@ pub async fn reserved(
     ctx: Ctx,
     axum::extract::Query(q): axum::extract::Query<ReservedQuery>,
 ) -> Response {
+    reserved_page(&state, ctx, q.changed.is_some(), None).await
+}
+
+async fn reserved_page(state: &AppState, ctx: Ctx, changed: bool, revoke_error: Option<String>) -> Response {
     let (ctx, citizen) = match citizen_or_login(ctx, "/area-riservata") {
         Ok(found) => found,
         Err(redirect) => return *redirect,
@@ -129,6 +134,7 @@ pub async fn reserved(
         Err(error) => return AppError::from(error).into_response(),
     };
     let settings = &state.sigillo.settings;
+    let citizen = &citizen;
     let expires = citizen
         .credential
         .pin_expires_at(settings.first_access_ttl, settings.pin_max_age)
@@ -141,14 +147,43 @@ pub async fn reserved(
     };
     let page = Reserved {
         shell: ctx.shell.clone(),
-        notice: q.changed.map(|_| tr.t("pin_changed").to_owned()),
+        notice: changed.then(|| tr.t("pin_changed").to_owned()),
         fiscal_code: citizen.credential.fiscal_code.to_string(),
         level,
         expires,
         total_weeks: contributions.total_weeks,
         years: contributions.years,
+        revoke_error: revoke_error.clone(),
     };
-    ctx.page(&page)
+    if revoke_error.is_some() { ctx.page_with_status(StatusCode::UNPROCESSABLE_ENTITY, &page) } else { ctx.page(&page) }
+}
+
+#[derive(Deserialize)]
+pub struct RevokeForm {
+    #[serde(default)]
+    csrf: String,
+    confirm: Option<String>,
+}
+
+/// Revoca PIN by its logged-in owner: irreversible, so a ticked confirmation is required.
+pub async fn revoke(State(state): State<AppState>, ctx: Ctx, Form(form): Form<RevokeForm>) -> Response {
+    let (ctx, citizen) = match citizen_or_login(ctx, "/area-riservata") {
+        Ok(found) => found,
+        Err(redirect) => return *redirect,
+    };
+    let tr = ctx.shell.tr;
+    if !ctx.csrf_ok(&form.csrf) {
+        return reserved_page(&state, ctx, false, Some(tr.t("csrf_failed").to_owned())).await;
+    }
+    if form.confirm.is_none() {
+        return reserved_page(&state, ctx, false, Some(tr.t("revoke_own_missing").to_owned())).await;
+    }
+    if let Err(error) = state.sigillo.revoke_own(&citizen, ctx.client_ip.as_deref()).await {
+        return AppError::from(error).into_response();
+    }
+    let mut ctx = ctx;
+    ctx.jar = ctx.jar.remove(axum_extra::extract::cookie::Cookie::build(crate::portal::shell::SESSION_COOKIE).path("/"));
+    ctx.redirect("/accedi?revoked=1")
 }
 
 pub async fn contributions_pdf(State(state): State<AppState>, ctx: Ctx) -> Response {

@@ -36,6 +36,7 @@ pub struct Next {
     next: Option<String>,
     expired: Option<String>,
     out: Option<String>,
+    revoked: Option<String>,
 }
 
 /// Only a path of this site may follow the login (no open redirect).
@@ -60,6 +61,8 @@ pub async fn form(ctx: Ctx, Query(q): Query<Next>) -> Response {
     let tr = ctx.shell.tr;
     let notice = if q.expired.is_some() {
         Some(tr.t("session_expired").to_owned())
+    } else if q.revoked.is_some() {
+        Some(tr.t("revoked_own").to_owned())
     } else if q.out.is_some() {
         Some(tr.t("logged_out").to_owned())
     } else {
