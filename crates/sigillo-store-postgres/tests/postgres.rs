@@ -384,6 +384,14 @@ fn letter(code: FiscalCode, n: u32) -> OutboundMessage {
 
 /// Withdraws one letter as fast activation does (with an audit entry, to see a refused withdrawal
 /// leave nothing behind).
+/// The delivery worker's part: every due message handed over (letters keep their halves for print).
+async fn hand_over(store: &PostgresStore) {
+    let due = T0 + Duration::from_secs(3600);
+    for queued in store.claim_messages("worker", due, Duration::from_secs(60), 1000).await.expect("claim_messages") {
+        store.mark_delivered(queued.message.id, due).await.expect("mark_delivered");
+    }
+}
+
 fn withdraw(letter: Uuid) -> Changes {
     Changes { cancel_letters: vec![letter], audit: vec![event(code(8), "letter_cancelled")], ..Changes::default() }
 }
@@ -400,6 +408,7 @@ async fn print_batches_on_several_nodes_never_share_or_lose_a_letter() {
     let mut messages = letters.clone();
     messages.push(sms(code(8), 1));
     setup.commit(Changes { messages, ..Changes::default() }, T0).await.expect("queue");
+    hand_over(&setup).await;
 
     let nodes = [db.node().await, db.node().await, db.node().await];
     let printers = nodes.iter().enumerate().map(|(i, node)| async move {
@@ -590,8 +599,11 @@ async fn the_upgrade_leaves_letters_delivered_before_batches_out_of_them() {
 
     let store = db.node().await;
     store.migrate().await.expect("upgrade");
+    assert!(store.claim_letters_for_print("early", T0, 100).await.expect("claim").is_empty(), "not handed over yet");
+    // The worker hands the waiting letter over; the parked one waits for an operator.
+    hand_over(&store).await;
     let batch = store.claim_letters_for_print("first", T0, 100).await.expect("claim");
-    assert_eq!(batch.iter().map(|l| l.id).collect::<Vec<_>>(), ids[2..], "only the letters still waiting");
+    assert_eq!(batch.iter().map(|l| l.id).collect::<Vec<_>>(), ids[2..3], "only the letter handed over since");
     assert_eq!(store.unconfirmed_print_batches().await.expect("unconfirmed"), ["first"]);
 }
 

@@ -40,7 +40,7 @@ pub(crate) const SELECT_UNPRINTED_LETTER: &str = concat!(
 pub(crate) const CLAIM_LETTERS: &str = concat!(
     "UPDATE outbox SET print_batch = ?, printed_at = ? WHERE id IN (\
      SELECT id FROM outbox WHERE channel = 'letter' AND print_batch IS NULL AND status <> 'cancelled' \
-     AND status = 'delivered' AND pin_half IS NOT NULL ORDER BY created_at, id LIMIT ?) RETURNING ",
+     AND +status = 'delivered' AND pin_half IS NOT NULL ORDER BY created_at, id LIMIT ?) RETURNING ",
     message_columns!()
 );
 

@@ -88,7 +88,8 @@ async fn delivered_messages_keep_no_secrets() {
         .await
         .expect("row");
     assert_eq!(row.get::<Option<i64>, _>(0), Some(1_772_359_201_123_456));
-    assert_eq!(row.get::<String, _>(1), delivered.body, "the body is no secret and stays");
+    // The text quoted the half: it goes with it.
+    assert_eq!(row.get::<String, _>(1), "(testo rimosso dopo la consegna)", "the text that quoted a secret is wiped");
 
     // Not delivered yet: the half-PIN is still needed (an operator may send a parked one again).
     let (pin_half, link, code, status, _) = raw_message(&store, waiting.id).await;
@@ -234,6 +235,11 @@ async fn outbox_rows_survive_migration_0003() {
     }
     let sql = include_str!("../migrations/0003_recovery_contacts.sql");
     sqlx::raw_sql(sqlx::AssertSqlSafe(sql)).execute(&store.write).await.expect("migration 0003");
+    assert!(store.claim_letters_for_print("early", T0, 10).await.expect("print").is_empty(), "not handed over yet");
+    // The worker hands the pending letter over; then it is printed.
+    for queued in store.claim_messages("w", T0, Duration::from_secs(60), 10).await.expect("claim") {
+        store.mark_delivered(queued.message.id, T0).await.expect("delivered");
+    }
     let printed = store.claim_letters_for_print("b", T0, 10).await.expect("print");
     assert_eq!(printed.len(), 1, "the old letter with its half is printed");
     assert_eq!(store.unconfirmed_print_batches().await.expect("batches"), ["b"]);

@@ -198,7 +198,9 @@ impl From<RateLimited> for AppError {
         let mut e = AppError::new(
             StatusCode::TOO_MANY_REQUESTS,
             "throttled",
-            format!("Troppe richieste. Riprovi tra {} minuti.", limited.retry_after.div_ceil(60)),
+            // One text for everyone (the exact wait is in `Retry-After`): the body must not tell
+            // two fiscal codes apart.
+            "Troppe richieste per questi dati. Riprovi più tardi: il limite si azzera entro un'ora.",
         );
         e.retry_after = Some(limited.retry_after);
         e
