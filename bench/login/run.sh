@@ -6,35 +6,43 @@
 #
 # Builds `sigillo` and the Argon2 criterion bench, seeds a demo registry, makes K citizens able to
 # log in over the JSON API and the demo mailbox (bench/login/prepare.py), then in one run:
-#   1. raw Argon2id verifies/s of the machine (criterion, PinHasher pool, one thread per core),
-#   2. healthz latency on the idle server,
-#   3. POST /api/v1/sessions with correct PINs for DURATION s at 2 x cores connections (wrk),
-#      with GET /healthz probed every 10 ms beside it, and the CPU time of every server thread,
-#   4. the raw pool bench again,
-# and prints logins/s, raw verifies/s, their ratio, healthz p50/p99 under load and non-2xx answers.
-# Measurements wait for a quiet machine (no cargo/rustc for 30 s, under 0.3 of a core busy); an
-# attempt during which cargo/rustc started or other processes took CPU is repeated, up to
-# SIGILLO_BENCH_ATTEMPTS times.
+#   - raw Argon2id verifies/s of the machine (criterion: one thread, and the PinHasher pool with
+#     one thread per core), healthz latency on the idle server, 5 s of warm-up logins;
+#   - ROUNDS rounds of: POST /api/v1/sessions with correct PINs at 2 x cores connections (wrk)
+#     for DURATION/ROUNDS s, with GET /healthz probed every 10 ms beside it and the CPU time of
+#     every server thread recorded, then the raw pool bench again.
+# Each round's logins/s is compared with the raw rate measured just before and just after it, so
+# that a drift of the machine's speed (a shared VM) weighs on both sides of the ratio alike.
+# bench/login/summarize.py prints logins/s, raw verifies/s, the ratio, healthz p50/p99 under load,
+# the answers by status and where the CPU went.
 #
-# Environment (all optional): SIGILLO_BENCH_CITIZENS (32), SIGILLO_BENCH_DURATION (30, seconds),
-# SIGILLO_BENCH_CONNECTIONS (2 x cores), SIGILLO_BENCH_WAIT (1200, seconds to wait for a quiet
-# machine before measuring anyway), SIGILLO_BENCH_ATTEMPTS (3), SIGILLO_BENCH_OUT (where logs and summary are kept;
-# default a new folder under /tmp), SIGILLO_BENCH_PG (postgres://postgres@127.0.0.1:5432),
-# SIGILLO_BENCH_TMP (/tmp: where the data folder and SQLite file live; /dev/shm shows what the
-# disk's fsyncs cost), SIGILLO_BENCH_PERF=1 (perf-record the server for 10 s of the load and keep a
-# flat profile by thread and function in perf.txt; costs some throughput, so not for the figures).
-# SIGILLO_BENCH_BIN and SIGILLO_BENCH_ARGON2_BIN: measure these binaries (a release `sigillo` and
-# the bench executable of `cargo bench -p sigillo-app --bench argon2 --no-run`) instead of building.
-# Needs: cargo, wrk (apt-get install -y wrk), python3, jq, curl, psql for postgres.
+# Measurements wait for a quiet machine (no cargo/rustc for 30 s, under 0.3 of a core busy); an
+# attempt during which other processes took more than 0.15 of a core in any phase is repeated, up
+# to SIGILLO_BENCH_ATTEMPTS times, and the quietest attempt is reported.
+#
+# Environment (all optional):
+#   SIGILLO_BENCH_CITIZENS (32)  SIGILLO_BENCH_DURATION (30, seconds of logins in all)
+#   SIGILLO_BENCH_ROUNDS (3)  SIGILLO_BENCH_CONNECTIONS (2 x cores)  SIGILLO_BENCH_ATTEMPTS (3)
+#   SIGILLO_BENCH_WAIT (1200: seconds to wait for a quiet machine before measuring anyway)
+#   SIGILLO_BENCH_OUT (where logs and the summary are kept; default a new folder under /tmp)
+#   SIGILLO_BENCH_PG (postgres://postgres@127.0.0.1:5432)
+#   SIGILLO_BENCH_TMP (/tmp: where the data folder and the SQLite file live; /dev/shm shows what
+#     the disk's fsyncs cost)
+#   SIGILLO_BENCH_PERF=1 (perf-record the whole machine for up to 10 s of round 2 and keep a flat
+#     profile by thread and function in perf.txt; costs some throughput, so not for the figures)
+#   SIGILLO_BENCH_BIN and SIGILLO_BENCH_ARGON2_BIN (measure these binaries, a release `sigillo` and
+#     the executable of `cargo bench -p sigillo-app --bench argon2 --no-run`, instead of building)
+# Needs: cargo, wrk (apt-get install -y wrk), python3, jq, curl; psql for postgres.
 # Everything listens on and talks to 127.0.0.1 only; the server is stopped at the end.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
-root="$PWD"
 
 backend="${1:-sqlite}"
 case "$backend" in sqlite | postgres) ;; *) echo "usage: $0 [sqlite|postgres]" >&2; exit 2 ;; esac
 citizens="${SIGILLO_BENCH_CITIZENS:-32}"
 duration="${SIGILLO_BENCH_DURATION:-30}"
+rounds="${SIGILLO_BENCH_ROUNDS:-3}"
+round_secs=$(((duration + rounds - 1) / rounds))
 cores="$(nproc)"
 connections="${SIGILLO_BENCH_CONNECTIONS:-$((2 * cores))}"
 wrk_threads=$((connections < cores ? connections : cores))
@@ -116,11 +124,15 @@ done
 case "$base" in http://127.0.0.1:*) ;; *) echo "run.sh: refusing non-loopback $base" >&2; exit 1 ;; esac
 echo "server $base (pid $server_pid)"
 python3 bench/login/prepare.py "$base" "$SIGILLO_DATA_DIR" "$bin" "$citizens" "$work/pairs.txt"
-cp "$work/pairs.txt" "$out/citizens.txt"
+cut -d" " -f1 "$work/pairs.txt" >"$out/citizens.txt" # fiscal codes only
 export LOGIN_PAIRS="$work/pairs.txt" LOGIN_THREADS="$wrk_threads"
 
 # --- helpers -----------------------------------------------------------------------------------
 builds_running() { pgrep -x cargo >/dev/null || pgrep -x rustc >/dev/null; }
+
+system_cpu() { awk '/^cpu / { print $2 + $3 + $4 + $6 + $7 + $8 + $9, $5 }' /proc/stat; } # busy idle ticks
+
+now_s() { date +%s.%N; }
 
 # Machine CPU in use over the next 5 s, in cores.
 busy_cores() {
@@ -189,142 +201,105 @@ postgres_cpu() {
   done
 }
 
-system_cpu() { awk '/^cpu / { print $2 + $3 + $4 + $6 + $7 + $8 + $9, $5 }' /proc/stat; } # busy idle
-
-# Raw pool verifies/s from a criterion output folder.
-raw_rate() {
-  local est
-  est="$(find "$1" -path '*argon2_pool*' -path '*/new/*' -name estimates.json | head -n 1)"
-  [ -n "$est" ] || { echo 0; return; }
-  jq -r '1e9 / .mean.point_estimate' "$est" # one element (verify) per iteration
+# Appends to DIR/phases.txt the CPU that processes other than ours used during a phase, in cores,
+# and flags the attempt in DIR/interference.txt when it exceeds 0.15 of a core.
+# Args: dir phase system_before system_after t_before t_after own_cpu_seconds.
+other_cpu() {
+  local b0 i0 b1 i1
+  read -r b0 i0 <<<"$3"
+  read -r b1 i1 <<<"$4"
+  awk -v phase="$2" -v b=$((b1 - b0)) -v t="$tick" -v w0="$5" -v w1="$6" -v own="$7" 'BEGIN {
+      o = (b / t - own) / (w1 - w0)
+      printf "%-10s %5.1f s, other processes %.2f cores\n", phase, w1 - w0, o
+      if (o > 0.15) printf "other processes took %.2f cores during %s\n", o, phase > "/dev/stderr" }' \
+    >>"$1/phases.txt" 2>>"$1/interference.txt"
 }
-single_rate() {
-  local est
-  est="$(find "$1" -path '*argon2_single/reused_buffer/new/*' -name estimates.json | head -n 1)"
-  [ -n "$est" ] && jq -r '1e9 / .mean.point_estimate' "$est" || echo 0
+
+# The criterion bench (args: dir name filter...) with other processes' CPU accounted for.
+raw_bench() {
+  local dir="$1" name="$2" s0 s1 t0 t1 own
+  shift 2
+  s0="$(system_cpu)"; t0="$(now_s)"
+  CRITERION_HOME="$dir/criterion-$name" /usr/bin/time -f '%U %S' -o "$dir/raw-$name-cpu.txt" \
+    "$work/argon2-bench" --bench "$@" >"$dir/raw-$name.txt" 2>&1
+  s1="$(system_cpu)"; t1="$(now_s)"
+  own="$(awk '{ print $1 + $2 }' "$dir/raw-$name-cpu.txt")"
+  other_cpu "$dir" "raw-$name" "$s0" "$s1" "$t0" "$t1" "$own"
+  grep -A2 '^argon2_' "$dir/raw-$name.txt" | grep -E 'thrpt' | sed 's/^ */  raw: /' || true
 }
 
-field() { { grep -o "$2=[0-9]*" "$1" || true; } | head -n 1 | cut -d= -f2; }
+# One round of logins with the healthz probe beside; CPU deltas go to DIR/cpu-R.txt.
+login_round() { # dir round
+  local dir="$1" r="$2" threads0 threads1 pg0 pg1 s0 s1 t0 t1 probe perf="" own
+  threads0="$(threads_cpu "$server_pid")"
+  pg0="$(postgres_cpu)"
+  s0="$(system_cpu)"; t0="$(now_s)"
+  HEALTHZ_DELAY_MS=10 /usr/bin/time -f '%U %S' -o "$dir/healthz-$r-cpu.txt" \
+    wrk -t1 -c1 -d"${round_secs}s" --timeout 10s -s bench/login/healthz.lua "$base/healthz" >"$dir/healthz-$r.txt" &
+  probe=$!
+  if [ "${SIGILLO_BENCH_PERF:-0}" = 1 ] && [ "$r" = 2 ] && command -v perf >/dev/null; then
+    perf record -q -F 499 -a -o "$dir/perf.data" -- sleep "$((round_secs < 10 ? round_secs - 1 : 10))" \
+      >/dev/null 2>&1 &
+    perf=$!
+  fi
+  /usr/bin/time -f '%U %S' -o "$dir/login-$r-cpu.txt" \
+    wrk -t"$wrk_threads" -c"$connections" -d"${round_secs}s" --timeout 10s -s bench/login/login.lua \
+    "$base/api/v1/sessions" >"$dir/login-$r.txt"
+  wait "$probe"
+  s1="$(system_cpu)"; t1="$(now_s)"
+  threads1="$(threads_cpu "$server_pid")"
+  pg1="$(postgres_cpu)"
+  [ -z "$perf" ] || wait "$perf" || true
+  {
+    echo "tick $tick"
+    echo "wall $(awk -v a="$t0" -v b="$t1" 'BEGIN { print b - a }')"
+    # A thread born during the round counts from zero; one that ended during it is missed.
+    awk 'NR == FNR { u[$1] = $3; k[$1] = $4; next } { print "thread", $2, $3 - u[$1], $4 - k[$1] }' \
+      <(printf '%s\n' "$threads0") <(printf '%s\n' "$threads1")
+    awk 'NR == FNR { b[$1] = $2; next } { d += $2 - b[$1] } END { print "pg", d + 0 }' \
+      <(printf '%s\n' "$pg0") <(printf '%s\n' "$pg1")
+    cat "$dir/login-$r-cpu.txt" "$dir/healthz-$r-cpu.txt" | awk '{ c += $1 + $2 } END { print "wrk", c }'
+    awk -v a="$s0" -v b="$s1" 'BEGIN { split(a, x, " "); split(b, y, " "); print "system", y[1] - x[1], y[2] - x[2] }'
+  } >"$dir/cpu-$r.txt"
+  own="$(awk -v t="$tick" '$1 == "thread" { c += ($3 + $4) / t } $1 == "pg" { c += $2 / t } $1 == "wrk" { c += $2 }
+    END { print c }' "$dir/cpu-$r.txt")"
+  other_cpu "$dir" "logins-$r" "$s0" "$s1" "$t0" "$t1" "$own"
+  grep -o 'requests=[0-9]* .*' "$dir/login-$r.txt" | sed 's/^/  logins: /' || true
+  if [ -n "$perf" ]; then
+    perf report -i "$dir/perf.data" --no-children --sort comm,dso,sym --stdio 2>/dev/null | grep -v '^$' |
+      head -n 150 >"$dir/perf.txt" || true
+  fi
+}
 
 # --- measurement -------------------------------------------------------------------------------
 measure() { # attempt number; leaves results in $out/attempt-N
-  local dir="$out/attempt-$1"
+  local dir="$out/attempt-$1" r
   mkdir -p "$dir"
   wait_quiet
   load_report "attempt $1 start"
   : >"$dir/interference.txt"
-  (while true; do builds_running && echo "$(date +%T) cargo/rustc running" >>"$dir/interference.txt"; sleep 1; done) &
+  : >"$dir/phases.txt"
+  (while true; do builds_running && date +%T >>"$dir/builds-seen.txt"; sleep 1; done) &
   monitor_pid=$!
 
-  echo "== raw Argon2id verifies/s (before)"
-  CRITERION_HOME="$dir/criterion-before" "$work/argon2-bench" --bench >"$dir/raw-before.txt" 2>&1
-  grep -A2 '^argon2_' "$dir/raw-before.txt" | grep -E '^argon2_|thrpt' || true
-
-  echo "== healthz, idle server"
+  echo "== raw Argon2id verifies/s"
+  raw_bench "$dir" r0
+  echo "== healthz on the idle server, then 5 s of warm-up logins"
   HEALTHZ_DELAY_MS=10 wrk -t1 -c1 -d5s --timeout 5s -s bench/login/healthz.lua "$base/healthz" >"$dir/healthz-idle.txt"
-
-  echo "== warm-up: 5 s of logins"
   wrk -t"$wrk_threads" -c"$connections" -d5s --timeout 10s -s bench/login/login.lua "$base/api/v1/sessions" \
     >"$dir/warmup.txt"
+  for r in $(seq 1 "$rounds"); do
+    echo "== round $r of $rounds: ${round_secs} s of logins ($connections connections) and healthz, then raw verifies/s"
+    login_round "$dir" "$r"
+    raw_bench "$dir" "r$r" argon2_pool
+  done
 
-  echo "== load: ${duration} s of logins, $connections connections, healthz probed beside"
-  local before_server before_system after_server after_system before_pg after_pg
-  before_server="$(threads_cpu "$server_pid")"
-  before_system="$(system_cpu)"
-  before_pg="$(postgres_cpu)"
-  HEALTHZ_DELAY_MS=10 /usr/bin/time -f 'cpu_s=%U+%S' -o "$dir/healthz-wrk-cpu.txt" \
-    wrk -t1 -c1 -d"${duration}s" --timeout 10s -s bench/login/healthz.lua "$base/healthz" >"$dir/healthz-load.txt" &
-  local probe=$!
-  local perf=""
-  if [ "${SIGILLO_BENCH_PERF:-0}" = 1 ] && command -v perf >/dev/null; then
-    (sleep $((duration / 3)) && perf record -q -F 499 -p "$server_pid" -o "$dir/perf.data" -- sleep 10 2>/dev/null) &
-    perf=$!
-  fi
-  /usr/bin/time -f 'cpu_s=%U+%S' -o "$dir/login-wrk-cpu.txt" \
-    wrk -t"$wrk_threads" -c"$connections" -d"${duration}s" --timeout 10s --latency -s bench/login/login.lua \
-    "$base/api/v1/sessions" >"$dir/login.txt"
-  wait "$probe"
-  if [ -n "$perf" ]; then
-    wait "$perf" || true
-    perf report -i "$dir/perf.data" --no-children --sort comm,dso,sym --stdio 2>/dev/null | grep -v '^$' | head -n 120 >"$dir/perf.txt" || true
-  fi
-  after_server="$(threads_cpu "$server_pid")"
-  after_system="$(system_cpu)"
-  after_pg="$(postgres_cpu)"
-
-  echo "== raw Argon2id verifies/s (after)"
-  CRITERION_HOME="$dir/criterion-after" "$work/argon2-bench" --bench argon2_pool >"$dir/raw-after.txt" 2>&1
-  grep -A2 '^argon2_pool' "$dir/raw-after.txt" | grep -E '^argon2_|thrpt' || true
   kill "$monitor_pid" 2>/dev/null || true
   wait "$monitor_pid" 2>/dev/null || true
   monitor_pid=""
   load_report "attempt $1 end"
-
-  # CPU of the server's threads during the load, grouped by thread name, in cores.
-  local secs
-  secs="$(awk -v d="$(field "$dir/login.txt" duration_us)" 'BEGIN { print d / 1e6 }')"
-  # A thread born during the load counts from zero; one that ended during it is missed.
-  awk -v tick="$tick" -v s="$secs" 'NR == FNR { u[$1] = $3; k[$1] = $4; next }
-      { name = $2; sub(/-?[0-9]+$/, "", name); du[name] += $3 - u[$1]; dk[name] += $4 - k[$1] }
-      END { for (n in du) printf "%-18s %6.3f cores (user %.3f, system %.3f)\n", n, (du[n] + dk[n]) / tick / s,
-        du[n] / tick / s, dk[n] / tick / s }' \
-    <(printf '%s\n' "$before_server") <(printf '%s\n' "$after_server") | sort -k2 -rn >"$dir/threads.txt"
-  read -r b0 i0 <<<"$before_system"
-  read -r b1 i1 <<<"$after_system"
-  local server_cores wrk_cores pg_cores
-  pg_cores="$(awk -v tick="$tick" -v s="$secs" 'NR == FNR { b[$1] = $2; next } { d += $2 - b[$1] }
-    END { print d / tick / s }' <(printf '%s\n' "$before_pg") <(printf '%s\n' "$after_pg"))"
-  server_cores="$(awk '{ s += $2 } END { print s + 0 }' "$dir/threads.txt")"
-  wrk_cores="$(cat "$dir/login-wrk-cpu.txt" "$dir/healthz-wrk-cpu.txt" | sed 's/cpu_s=//' |
-    awk -F+ -v s="$secs" '{ c += $1 + $2 } END { print c / s }')"
-  awk -v b=$((b1 - b0)) -v i=$((i1 - i0)) -v t="$tick" -v s="$secs" -v srv="$server_cores" -v w="$wrk_cores" \
-    -v pg="$pg_cores" 'BEGIN { busy = b / t / s
-      printf "machine busy %.2f cores, idle %.2f (of %d): server %.2f, wrk %.2f, PostgreSQL %.2f, everything else %.2f\n",
-        busy, i / t / s, (b + i) / t / s + 0.5, srv, w, pg, busy - srv - w - pg }' >"$dir/machine.txt"
-  # Other processes taking more than a fifth of a core make the attempt one to repeat.
-  awk -v b=$((b1 - b0)) -v t="$tick" -v s="$secs" -v srv="$server_cores" -v w="$wrk_cores" -v pg="$pg_cores" \
-    'BEGIN { o = b / t / s - srv - w - pg; if (o > 0.2) printf "other processes took %.2f cores during the load\n", o }' \
-    >>"$dir/interference.txt"
   curl -s "$base/metrics" | grep -E '^sigillo_(hash_overloaded_total|logins_total)' >"$dir/metrics.txt" || true
-}
-
-summary() { # attempt dir
-  local dir="$1"
-  local dur ok req non2xx sock s401 s429 s503 lp50 lp99 hp50 hp99 hmax hreq ip50 ip99
-  dur="$(field "$dir/login.txt" duration_us)"
-  ok="$(field "$dir/login.txt" s200)"; ok="${ok:-0}"
-  req="$(field "$dir/login.txt" requests)"
-  non2xx="$(field "$dir/login.txt" non2xx)"
-  sock="$(field "$dir/login.txt" socket_errors)"
-  s401="$(field "$dir/login.txt" s401)"; s429="$(field "$dir/login.txt" s429)"; s503="$(field "$dir/login.txt" s503)"
-  lp50="$(field "$dir/login.txt" p50_us)"; lp99="$(field "$dir/login.txt" p99_us)"
-  hp50="$(field "$dir/healthz-load.txt" p50_us)"; hp99="$(field "$dir/healthz-load.txt" p99_us)"
-  hmax="$(field "$dir/healthz-load.txt" max_us)"; hreq="$(field "$dir/healthz-load.txt" requests)"
-  ip50="$(field "$dir/healthz-idle.txt" p50_us)"; ip99="$(field "$dir/healthz-idle.txt" p99_us)"
-  local rb ra single
-  rb="$(raw_rate "$dir/criterion-before")"; ra="$(raw_rate "$dir/criterion-after")"
-  single="$(single_rate "$dir/criterion-before")"
-  awk -v ok="$ok" -v dur="$dur" -v rb="$rb" -v ra="$ra" -v single="$single" -v req="$req" -v non2xx="$non2xx" \
-    -v sock="$sock" -v s401="${s401:-0}" -v s429="${s429:-0}" -v s503="${s503:-0}" -v lp50="$lp50" -v lp99="$lp99" \
-    -v hp50="$hp50" -v hp99="$hp99" -v hmax="$hmax" -v hreq="$hreq" -v ip50="$ip50" -v ip99="$ip99" \
-    -v backend="$backend" -v conn="$connections" -v k="$citizens" 'BEGIN {
-      logins = ok / (dur / 1e6); raw = (rb + ra) / 2; ratio = raw > 0 ? logins / raw : 0
-      printf "backend                 %s (%d citizens, %d connections, %.1f s)\n", backend, k, conn, dur / 1e6
-      printf "logins/s (200 only)     %.1f   (%d requests, login latency p50 %.1f ms, p99 %.1f ms)\n", logins, req, lp50 / 1e3, lp99 / 1e3
-      printf "raw verifies/s (pool)   %.1f   (before %.1f, after %.1f; one thread %.1f/s)\n", raw, rb, ra, single
-      printf "ratio                   %.1f %%   (goal >= 85 %%: %s)\n", 100 * ratio, ratio >= 0.85 ? "met" : "MISSED"
-      printf "healthz under load      p50 %.2f ms, p99 %.2f ms, max %.2f ms, %d probes   (goal p99 < 50 ms: %s)\n", hp50 / 1e3, hp99 / 1e3, hmax / 1e3, hreq, hp99 < 50000 ? "met" : "MISSED"
-      printf "healthz idle            p50 %.2f ms, p99 %.2f ms\n", ip50 / 1e3, ip99 / 1e3
-      printf "non-2xx logins          %d   (401 %d, 429 throttled %d, 503 busy %d); socket errors %d\n", non2xx, s401, s429, s503, sock
-    }'
-  echo "server threads during the load (CPU, in cores):"
-  sed 's/^/  /' "$dir/threads.txt"
-  echo "  $(cat "$dir/machine.txt")"
-  if [ -s "$dir/interference.txt" ]; then
-    echo "  WARNING: not a quiet machine during this attempt:"
-    echo "    cargo/rustc seen running during $(grep -c 'cargo/rustc' "$dir/interference.txt") s"
-    grep -v 'cargo/rustc' "$dir/interference.txt" | sed 's/^/    /' || true
-  fi
+  touch "$dir/done"
 }
 
 attempt=1
@@ -333,12 +308,12 @@ while true; do
   if [ ! -s "$out/attempt-$attempt/interference.txt" ] || [ "$attempt" -ge "$max_attempts" ]; then
     break
   fi
-  echo "cargo/rustc ran during attempt $attempt: measuring again"
+  echo "other processes took CPU during attempt $attempt: measuring again"
   attempt=$((attempt + 1))
 done
 
 echo
 echo "== summary (logs in $out)"
-summary "$out/attempt-$attempt" | tee "$out/summary.txt"
-echo "machine: $cores cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'), $(free -g | awk '/^Mem:/ { print $2 " GiB" }')" |
+python3 bench/login/summarize.py "$out" "$backend" "$connections" "$citizens" "$cores" | tee "$out/summary.txt"
+echo "machine: $cores cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'), $(free -g | awk '/^Mem:/ { print $2 " GiB" }'), $(date -u +%FT%TZ)" |
   tee -a "$out/summary.txt"

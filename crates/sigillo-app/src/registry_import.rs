@@ -14,10 +14,15 @@ use sigillo_domain::store::{Store, StoreError};
 use time::Date;
 use tokio::sync::mpsc;
 
-/// Rows per transaction: large enough to amortise the commit, small enough to keep memory low.
-const BATCH_ROWS: usize = 5_000;
-/// Batches parsed ahead of the database.
-const BATCHES_AHEAD: usize = 4;
+/// Rows per transaction. A commit writes every index page its rows touched, and random fiscal
+/// codes touch most of the index, so fewer, larger commits write far less: importing 1M rows into
+/// SQLite wrote 3.2 GiB with 5,000 rows per commit and 1.2 GiB with 20,000 (about 45,000 → 70,000–95,000
+/// rows/s on 2 cores). A parsed row takes about 1 KiB, so a batch about 20 MiB, and a commit holds
+/// SQLite's write lock for a fraction of a second, well within the other connections' busy timeout.
+const BATCH_ROWS: usize = 20_000;
+/// Batches parsed ahead of the database. Parsing is several times faster than writing, so one keeps
+/// the database busy; in all at most three batches are in memory (queued, being written, being filled).
+const BATCHES_AHEAD: usize = 1;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct ImportReport {
