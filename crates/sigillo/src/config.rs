@@ -90,6 +90,9 @@ pub struct Config {
     pub public_url: Option<String>,
     /// Argon2id threads (`SIGILLO_HASH_THREADS`, 0 = one per core).
     pub hash_threads: usize,
+    /// How long a delivery worker holds the messages it claimed; a node that dies leaves them to
+    /// the others after this long (`SIGILLO_DELIVERY_LEASE`).
+    pub delivery_lease: Duration,
 }
 
 impl Config {
@@ -198,7 +201,10 @@ impl Config {
             })?,
             None => 0,
         };
+        let delivery_lease = get("SIGILLO_DELIVERY_LEASE")
+            .map_or(Ok(Duration::from_secs(120)), |v| duration("SIGILLO_DELIVERY_LEASE", v))?;
         Ok(Config {
+            delivery_lease,
             pin_expiry_notice,
             session_idle_timeout,
             public_url,

@@ -52,7 +52,7 @@ pub async fn run(config: &Config) -> anyhow::Result<ExitCode> {
 
     let (stop, stopped) = watch::channel(false);
     let sink = Arc::new(FilesSink::new(&config.data_dir));
-    let worker = DeliveryWorker::new(store.clone(), sink);
+    let worker = DeliveryWorker::new(store.clone(), sink).with_lease(config.delivery_lease);
     let delivery = tokio::spawn(worker.run(stopped.clone()));
     let jobs = tokio::spawn(background_jobs(sigillo.clone(), stopped));
 
