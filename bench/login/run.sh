@@ -25,7 +25,9 @@
 #   SIGILLO_BENCH_ROUNDS (3)  SIGILLO_BENCH_CONNECTIONS (2 x cores)  SIGILLO_BENCH_ATTEMPTS (3)
 #   SIGILLO_BENCH_WAIT (1200: seconds to wait for a quiet machine before measuring anyway)
 #   SIGILLO_BENCH_OUT (where logs and the summary are kept; default a new folder under /tmp)
-#   SIGILLO_BENCH_PG (postgres://postgres@127.0.0.1:5432)
+#   SIGILLO_BENCH_PG (postgres://postgres@127.0.0.1:5432); for experiments, SIGILLO_BENCH_PG_PARAMS
+#     (added to the database URL, e.g. sslmode=disable) and SIGILLO_BENCH_PG_SETTINGS (space-separated
+#     name=value set on the bench database, e.g. synchronous_commit=off)
 #   SIGILLO_BENCH_TMP (/tmp: where the data folder and the SQLite file live; /dev/shm shows what
 #     the disk's fsyncs cost)
 #   SIGILLO_BENCH_PERF=1 (perf-record the whole machine for up to 10 s of round 2 and keep a flat
@@ -105,7 +107,10 @@ if [ "$backend" = postgres ]; then
   pg_db="sigillo_login_bench_$$"
   export PGOPTIONS="--client-min-messages=warning"
   psql "$pg_base/postgres" -qc "drop database if exists $pg_db" -c "create database $pg_db"
-  export SIGILLO_DATABASE_URL="$pg_base/$pg_db"
+  for setting in ${SIGILLO_BENCH_PG_SETTINGS:-}; do
+    psql "$pg_base/postgres" -qc "alter database $pg_db set ${setting%%=*} = '${setting#*=}'"
+  done
+  export SIGILLO_DATABASE_URL="$pg_base/$pg_db${SIGILLO_BENCH_PG_PARAMS:+?$SIGILLO_BENCH_PG_PARAMS}"
 fi
 
 # --- data and server ---------------------------------------------------------------------------
@@ -279,7 +284,7 @@ measure() { # attempt number; leaves results in $out/attempt-N
   load_report "attempt $1 start"
   : >"$dir/interference.txt"
   : >"$dir/phases.txt"
-  (while true; do builds_running && date +%T >>"$dir/builds-seen.txt"; sleep 1; done) &
+  (while true; do builds_running && date +%T >>"$dir/builds-seen.txt"; sleep 5; done) &
   monitor_pid=$!
 
   echo "== raw Argon2id verifies/s"
