@@ -6,6 +6,7 @@ mod commit;
 mod contacts;
 mod credentials;
 mod error;
+mod operators;
 mod outbox;
 #[cfg(test)]
 mod plans;

@@ -10,6 +10,7 @@ mod codec;
 mod contacts;
 mod credentials;
 mod error;
+mod operators;
 mod outbox;
 mod rate_limits;
 mod recoveries;
