@@ -13,6 +13,7 @@ pub mod issuance;
 pub mod login;
 pub mod me;
 pub mod messages;
+pub mod operators;
 pub mod otp;
 pub mod pin_request;
 pub mod print_batch;
