@@ -4,6 +4,7 @@ mod contacts;
 pub mod errors;
 pub mod extract;
 mod me;
+pub mod operator;
 mod pin_requests;
 mod public;
 mod services;
@@ -40,6 +41,10 @@ pub fn router() -> Router<AppState> {
         .route("/me/contributions.pdf", get(services::contributions_pdf))
         .route("/me/applications", post(services::submit_application))
         .route("/me/applications/{protocol}/receipt.pdf", get(services::receipt))
+        .route("/operator/sessions", post(operator::sessions::create))
+        .route("/operator/sessions/current", axum::routing::delete(operator::sessions::delete_current))
+        .route("/operator/sessions/current/totp", post(operator::sessions::second_factor))
+        .route("/operator/me", get(operator::sessions::me))
         .route("/openapi.json", get(openapi_json))
         .fallback(|| async { AppError::not_found() })
         .method_not_allowed_fallback(|| async {
@@ -75,6 +80,10 @@ pub fn router() -> Router<AppState> {
         services::contributions_pdf,
         services::submit_application,
         services::receipt,
+        operator::sessions::create,
+        operator::sessions::second_factor,
+        operator::sessions::delete_current,
+        operator::sessions::me,
     ),
     components(schemas(ErrorBody)),
     modifiers(&BearerAuth),
@@ -85,6 +94,7 @@ pub fn router() -> Router<AppState> {
         (name = "contacts", description = "The citizen's contacts and their verification"),
         (name = "me", description = "The citizen's own PIN"),
         (name = "services", description = "Online services, gated by level"),
+        (name = "operator", description = "Back-office: operator login with a TOTP second factor, and each role's work"),
     )
 )]
 pub struct ApiDoc;
