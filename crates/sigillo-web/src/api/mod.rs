@@ -5,7 +5,7 @@ pub mod errors;
 pub mod extract;
 mod me;
 pub mod operator;
-mod pin_requests;
+pub(crate) mod pin_requests;
 mod public;
 mod services;
 mod sessions;
@@ -45,6 +45,15 @@ pub fn router() -> Router<AppState> {
         .route("/operator/sessions/current", axum::routing::delete(operator::sessions::delete_current))
         .route("/operator/sessions/current/totp", post(operator::sessions::second_factor))
         .route("/operator/me", get(operator::sessions::me))
+        .route("/operator/citizens/{fiscal_code}", get(operator::work::citizen))
+        .route("/operator/citizens/{fiscal_code}/identity-checks", post(operator::work::identity_check))
+        .route("/operator/citizens/{fiscal_code}/pin-mailer", post(operator::work::pin_mailer))
+        .route("/operator/citizens/{fiscal_code}/revocation", post(operator::work::revoke))
+        .route("/operator/citizens/{fiscal_code}/unlock", post(operator::work::unlock))
+        .route("/operator/pin-requests", post(operator::work::request_pin))
+        .route("/operator/phone-checks", get(operator::work::phone_checks))
+        .route("/operator/phone-checks/{id}/confirm", post(operator::work::confirm))
+        .route("/operator/phone-checks/{id}/reject", post(operator::work::reject))
         .route("/openapi.json", get(openapi_json))
         .fallback(|| async { AppError::not_found() })
         .method_not_allowed_fallback(|| async {
@@ -84,6 +93,15 @@ pub fn router() -> Router<AppState> {
         operator::sessions::second_factor,
         operator::sessions::delete_current,
         operator::sessions::me,
+        operator::work::citizen,
+        operator::work::identity_check,
+        operator::work::pin_mailer,
+        operator::work::request_pin,
+        operator::work::revoke,
+        operator::work::unlock,
+        operator::work::phone_checks,
+        operator::work::confirm,
+        operator::work::reject,
     ),
     components(schemas(ErrorBody)),
     modifiers(&BearerAuth),

@@ -2,12 +2,12 @@
 //! what each role may do. Every handler names the permission it needs; the role decides.
 
 pub mod sessions;
+pub mod work;
 
 use axum::extract::FromRequestParts;
 use axum::http::StatusCode;
 use axum::http::request::Parts;
 use sigillo_app::operators::{OperatorContext, OperatorLoginError};
-use sigillo_domain::operator::Permission;
 
 use crate::error::AppError;
 use crate::state::AppState;
@@ -37,16 +37,6 @@ impl FromRequestParts<AppState> for OperatorAuth {
     }
 }
 
-impl OperatorAuth {
-    /// 403 `forbidden` unless the operator's role has `permission`.
-    pub fn require(&self, permission: Permission) -> Result<&OperatorContext, AppError> {
-        if self.0.may(permission) {
-            Ok(&self.0)
-        } else {
-            Err(forbidden())
-        }
-    }
-}
 
 pub fn operator_unauthenticated() -> AppError {
     AppError::new(
