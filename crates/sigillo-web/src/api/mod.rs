@@ -54,6 +54,16 @@ pub fn router() -> Router<AppState> {
         .route("/operator/phone-checks", get(operator::work::phone_checks))
         .route("/operator/phone-checks/{id}/confirm", post(operator::work::confirm))
         .route("/operator/phone-checks/{id}/reject", post(operator::work::reject))
+        .route("/operator/audit", get(operator::admin::audit))
+        .route("/operator/audit/verification", post(operator::admin::verify))
+        .route("/operator/outbox/parked", get(operator::admin::parked))
+        .route("/operator/outbox/{id}/retry", post(operator::admin::retry))
+        .route("/operator/outbox/{id}/discard", post(operator::admin::discard))
+        .route("/operator/print-batches", get(operator::admin::batches).post(operator::admin::create_batch))
+        .route("/operator/print-batches/{batch}/letters.pdf", get(operator::admin::batch_pdf))
+        .route("/operator/print-batches/{batch}/manifest.csv", get(operator::admin::batch_manifest))
+        .route("/operator/print-batches/{batch}/confirmation", post(operator::admin::confirm_batch))
+        .route("/operator/policy", get(operator::admin::policy))
         .route("/openapi.json", get(openapi_json))
         .fallback(|| async { AppError::not_found() })
         .method_not_allowed_fallback(|| async {
@@ -102,6 +112,17 @@ pub fn router() -> Router<AppState> {
         operator::work::phone_checks,
         operator::work::confirm,
         operator::work::reject,
+        operator::admin::audit,
+        operator::admin::verify,
+        operator::admin::parked,
+        operator::admin::retry,
+        operator::admin::discard,
+        operator::admin::batches,
+        operator::admin::create_batch,
+        operator::admin::batch_pdf,
+        operator::admin::batch_manifest,
+        operator::admin::confirm_batch,
+        operator::admin::policy,
     ),
     components(schemas(ErrorBody)),
     modifiers(&BearerAuth),

@@ -3,6 +3,7 @@
 //! protection and security headers as the citizen portal; every page checks the operator's
 //! permission, and a page of another role answers 403.
 
+mod admin;
 mod auth;
 mod desk;
 mod phone;
@@ -42,6 +43,16 @@ pub fn router() -> Router<AppState> {
         .route("/operatore/verifiche-telefoniche", get(phone::queue))
         .route("/operatore/verifiche-telefoniche/{id}/conferma", post(phone::confirm))
         .route("/operatore/verifiche-telefoniche/{id}/respingi", post(phone::reject))
+        .route("/operatore/audit", get(admin::audit))
+        .route("/operatore/audit/verifica", post(admin::verify))
+        .route("/operatore/messaggi", get(admin::outbox))
+        .route("/operatore/messaggi/{id}/riprova", post(admin::retry))
+        .route("/operatore/messaggi/{id}/scarta", post(admin::discard))
+        .route("/operatore/stampe", get(admin::batches).post(admin::create_batch))
+        .route("/operatore/stampe/{batch}/lettere.pdf", get(admin::batch_pdf))
+        .route("/operatore/stampe/{batch}/manifest.csv", get(admin::batch_manifest))
+        .route("/operatore/stampe/{batch}/conferma", post(admin::confirm_batch))
+        .route("/operatore/politiche", get(admin::policy))
 }
 
 /// Who is logged in, as the frame shows it.
@@ -66,6 +77,10 @@ const SECTIONS: &[(&str, &str, Permission)] = &[
     ("/operatore/cittadino", "Cerca cittadino", Permission::FindCitizen),
     ("/operatore/richiesta", "Richiesta PIN per conto del cittadino", Permission::RequestPin),
     ("/operatore/verifiche-telefoniche", "Verifiche telefoniche", Permission::PhoneChecks),
+    ("/operatore/audit", "Registro di audit", Permission::ReadAudit),
+    ("/operatore/messaggi", "Messaggi non consegnati", Permission::ManageOutbox),
+    ("/operatore/stampe", "Stampa delle lettere", Permission::PrintBatches),
+    ("/operatore/politiche", "Politiche in vigore", Permission::ReadPolicy),
 ];
 
 /// A back-office request: the portal's context (CSRF, cookies) and the operator, if logged in.
