@@ -41,11 +41,11 @@ pub struct PolicyItem {
 
 fn days(d: std::time::Duration) -> String {
     let secs = d.as_secs();
-    if secs % 86_400 == 0 {
+    if secs.is_multiple_of(86_400) {
         format!("{} giorni", secs / 86_400)
-    } else if secs % 3600 == 0 {
+    } else if secs.is_multiple_of(3600) {
         format!("{} ore", secs / 3600)
-    } else if secs % 60 == 0 {
+    } else if secs.is_multiple_of(60) {
         format!("{} minuti", secs / 60)
     } else {
         format!("{secs} secondi")
@@ -84,23 +84,31 @@ impl Sigillo {
         if !self.store.retry_parked(id, now()).await? {
             return Err(BackofficeError::NoCredential);
         }
-        self.store.append_audit(vec![event(operator, "message_retried").detail("message", &id.to_string())]).await?;
+        self.store.append_audit(vec![event(operator, "message_retried").detail("message", id.to_string())]).await?;
         Ok(())
     }
 
-    pub async fn discard_parked(&self, operator: &OperatorContext, id: Uuid, reason: &str) -> Result<(), BackofficeError> {
+    pub async fn discard_parked(
+        &self,
+        operator: &OperatorContext,
+        id: Uuid,
+        reason: &str,
+    ) -> Result<(), BackofficeError> {
         require(operator, Permission::ManageOutbox)?;
         let reason = reason.trim();
         if reason.is_empty() || reason.chars().count() > MAX_REASON_CHARS {
             let mut fields = FieldErrors::new();
-            fields.insert("reason".to_owned(), format!("Indicare il motivo (al massimo {MAX_REASON_CHARS} caratteri)."));
+            fields
+                .insert("reason".to_owned(), format!("Indicare il motivo (al massimo {MAX_REASON_CHARS} caratteri)."));
             return Err(BackofficeError::InvalidInput(fields));
         }
         if !self.store.discard_parked(id, reason).await? {
             return Err(BackofficeError::NoCredential);
         }
         self.store
-            .append_audit(vec![event(operator, "message_discarded").detail("message", &id.to_string()).detail("reason", reason)])
+            .append_audit(vec![
+                event(operator, "message_discarded").detail("message", id.to_string()).detail("reason", reason),
+            ])
             .await?;
         Ok(())
     }
@@ -111,7 +119,10 @@ impl Sigillo {
     }
 
     /// Claims the letters waiting (at most one batch's worth) into a new batch; `None` when none wait.
-    pub async fn create_print_batch(&self, operator: &OperatorContext) -> Result<Option<(String, usize)>, BackofficeError> {
+    pub async fn create_print_batch(
+        &self,
+        operator: &OperatorContext,
+    ) -> Result<Option<(String, usize)>, BackofficeError> {
         require(operator, Permission::PrintBatches)?;
         let at = now();
         let batch = batch_id(at);
@@ -121,27 +132,35 @@ impl Sigillo {
         }
         self.store
             .append_audit(vec![
-                event(operator, "print_batch_created").detail("batch", &batch).detail("letters", &letters.len().to_string()),
+                event(operator, "print_batch_created")
+                    .detail("batch", &batch)
+                    .detail("letters", letters.len().to_string()),
             ])
             .await?;
         Ok(Some((batch, letters.len())))
     }
 
     /// The batch's letters as one PDF, while it is unconfirmed (afterwards the halves are gone).
-    pub async fn print_batch_pdf(&self, operator: &OperatorContext, batch: &str) -> Result<Option<Vec<u8>>, BackofficeError> {
+    pub async fn print_batch_pdf(
+        &self,
+        operator: &OperatorContext,
+        batch: &str,
+    ) -> Result<Option<Vec<u8>>, BackofficeError> {
         require(operator, Permission::PrintBatches)?;
         let letters = self.store.letters_of_batch(batch).await?;
         if letters.is_empty() || letters.iter().any(|l| l.pin_half.is_none()) {
             return Ok(None);
         }
-        self.store
-            .append_audit(vec![event(operator, "print_batch_downloaded").detail("batch", batch)])
-            .await?;
+        self.store.append_audit(vec![event(operator, "print_batch_downloaded").detail("batch", batch)]).await?;
         Ok(Some(letters_pdf(&letters)))
     }
 
     /// The batch's manifest (CSV, no halves), always available.
-    pub async fn print_batch_manifest(&self, operator: &OperatorContext, batch: &str) -> Result<Option<Vec<u8>>, BackofficeError> {
+    pub async fn print_batch_manifest(
+        &self,
+        operator: &OperatorContext,
+        batch: &str,
+    ) -> Result<Option<Vec<u8>>, BackofficeError> {
         require(operator, Permission::PrintBatches)?;
         let letters = self.store.letters_of_batch(batch).await?;
         if letters.is_empty() {
@@ -175,20 +194,49 @@ impl Sigillo {
         require(operator, Permission::ReadPolicy)?;
         let s = &self.settings;
         let h = self.hasher.policy();
-        let date = |d: Option<time::OffsetDateTime>| d.map_or_else(|| "non impostata".to_owned(), |d| d.date().to_string());
+        let date =
+            |d: Option<time::OffsetDateTime>| d.map_or_else(|| "non impostata".to_owned(), |d| d.date().to_string());
         Ok(vec![
-            PolicyItem { label: "Validità del PIN di primo accesso", value: days(s.first_access_ttl), source: "SIGILLO_FIRST_ACCESS_TTL" },
+            PolicyItem {
+                label: "Validità del PIN di primo accesso",
+                value: days(s.first_access_ttl),
+                source: "SIGILLO_FIRST_ACCESS_TTL",
+            },
             PolicyItem {
                 label: "Cambio periodico del PIN",
                 value: s.pin_max_age.map_or_else(|| "disattivato".to_owned(), days),
                 source: "SIGILLO_PIN_MAX_AGE",
             },
-            PolicyItem { label: "Preavviso di scadenza", value: days(s.expiry_notice_lead), source: "SIGILLO_PIN_EXPIRY_NOTICE" },
-            PolicyItem { label: "Sessione cittadino: inattività", value: days(s.session_idle_timeout), source: "SIGILLO_SESSION_IDLE_TIMEOUT" },
-            PolicyItem { label: "Sessione cittadino: durata massima", value: days(s.session_absolute_timeout), source: "fisso" },
-            PolicyItem { label: "Validità del link di ripristino", value: days(s.recovery_ttl), source: "SIGILLO_RECOVERY_TTL" },
-            PolicyItem { label: "Fine del rilascio di nuovi PIN", value: date(s.issuance_cutoff), source: "SIGILLO_ISSUANCE_CUTOFF" },
-            PolicyItem { label: "Annullamento di tutti i PIN", value: date(s.annulment_date), source: "SIGILLO_ANNULMENT_DATE" },
+            PolicyItem {
+                label: "Preavviso di scadenza",
+                value: days(s.expiry_notice_lead),
+                source: "SIGILLO_PIN_EXPIRY_NOTICE",
+            },
+            PolicyItem {
+                label: "Sessione cittadino: inattività",
+                value: days(s.session_idle_timeout),
+                source: "SIGILLO_SESSION_IDLE_TIMEOUT",
+            },
+            PolicyItem {
+                label: "Sessione cittadino: durata massima",
+                value: days(s.session_absolute_timeout),
+                source: "fisso",
+            },
+            PolicyItem {
+                label: "Validità del link di ripristino",
+                value: days(s.recovery_ttl),
+                source: "SIGILLO_RECOVERY_TTL",
+            },
+            PolicyItem {
+                label: "Fine del rilascio di nuovi PIN",
+                value: date(s.issuance_cutoff),
+                source: "SIGILLO_ISSUANCE_CUTOFF",
+            },
+            PolicyItem {
+                label: "Annullamento di tutti i PIN",
+                value: date(s.annulment_date),
+                source: "SIGILLO_ANNULMENT_DATE",
+            },
             PolicyItem {
                 label: "Tentativi prima del rallentamento",
                 value: sigillo_domain::throttle::THROTTLE_AFTER.to_string(),
@@ -199,7 +247,11 @@ impl Sigillo {
                 value: sigillo_domain::throttle::LOCK_AFTER.to_string(),
                 source: "fisso (NIST SP 800-63B)",
             },
-            PolicyItem { label: "Lunghezza del PIN definitivo", value: sigillo_domain::pin::DEFINITIVE_LEN.to_string(), source: "fisso" },
+            PolicyItem {
+                label: "Lunghezza del PIN definitivo",
+                value: sigillo_domain::pin::DEFINITIVE_LEN.to_string(),
+                source: "fisso",
+            },
             PolicyItem {
                 label: "PIN precedenti non riutilizzabili",
                 value: sigillo_domain::pin::HISTORY_LEN.to_string(),
@@ -217,7 +269,10 @@ impl Sigillo {
             },
             PolicyItem {
                 label: "Hash dei PIN",
-                value: format!("Argon2id, memoria {} KiB, {} iterazioni, parallelismo {}", h.memory_kib, h.iterations, h.parallelism),
+                value: format!(
+                    "Argon2id, memoria {} KiB, {} iterazioni, parallelismo {}",
+                    h.memory_kib, h.iterations, h.parallelism
+                ),
                 source: "fisso (OWASP)",
             },
             PolicyItem {
@@ -254,26 +309,25 @@ impl AuditQuery {
     pub fn to_filter(&self) -> Result<AuditFilter, FieldErrors> {
         let mut errors = FieldErrors::new();
         let text = |v: &Option<String>| v.as_deref().map(str::trim).filter(|v| !v.is_empty()).map(str::to_owned);
-        let fiscal_code = text(&self.fiscal_code).and_then(|c| match sigillo_domain::fiscal_code::FiscalCode::parse(&c) {
-            Ok(code) => Some(code),
-            Err(e) => {
-                errors.insert("fiscal_code".to_owned(), e.to_string());
-                None
-            }
-        });
+        let fiscal_code =
+            text(&self.fiscal_code).and_then(|c| match sigillo_domain::fiscal_code::FiscalCode::parse(&c) {
+                Ok(code) => Some(code),
+                Err(e) => {
+                    errors.insert("fiscal_code".to_owned(), e.to_string());
+                    None
+                }
+            });
         let actor = text(&self.actor).map(|a| match a.as_str() {
             "citizen" | "system" => a,
             name => format!("operator:{}", name.to_lowercase()),
         });
         let event = text(&self.event).filter(|e| e.len() <= 64);
         let day = |field: &str, v: &Option<String>, errors: &mut FieldErrors| {
-            text(v).and_then(|d| {
-                match time::Date::parse(&d, &time::format_description::well_known::Iso8601::DATE) {
-                    Ok(date) => Some(date.midnight().assume_utc()),
-                    Err(_) => {
-                        errors.insert(field.to_owned(), "Data non valida (AAAA-MM-GG).".to_owned());
-                        None
-                    }
+            text(v).and_then(|d| match time::Date::parse(&d, &time::format_description::well_known::Iso8601::DATE) {
+                Ok(date) => Some(date.midnight().assume_utc()),
+                Err(_) => {
+                    errors.insert(field.to_owned(), "Data non valida (AAAA-MM-GG).".to_owned());
+                    None
                 }
             })
         };

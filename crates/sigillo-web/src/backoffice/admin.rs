@@ -44,7 +44,9 @@ impl AuditPage {
 fn verdict_text(verdict: &Verdict) -> (bool, String) {
     match verdict {
         Verdict::Intact { entries } => (true, format!("Catena integra: {entries} voci verificate.")),
-        Verdict::Broken(ChainBreak::Tampered { seq }) => (false, format!("Catena NON integra: la voce {seq} è stata alterata.")),
+        Verdict::Broken(ChainBreak::Tampered { seq }) => {
+            (false, format!("Catena NON integra: la voce {seq} è stata alterata."))
+        }
         Verdict::Broken(ChainBreak::Unlinked { seq }) => {
             (false, format!("Catena NON integra: la voce {seq} non segue la precedente (voci rimosse o riordinate)."))
         }
@@ -77,7 +79,9 @@ async fn audit_page(state: &AppState, bo: Bo, query: AuditQuery, verdict: Option
                         ("to", &query.to),
                     ]
                     .iter()
-                    .filter_map(|(k, v)| v.as_deref().filter(|v| !v.is_empty()).map(|v| format!("{k}={}", urlencode(v))))
+                    .filter_map(|(k, v)| {
+                        v.as_deref().filter(|v| !v.is_empty()).map(|v| format!("{k}={}", urlencode(v)))
+                    })
                     .collect();
                     let mut href = format!("/operatore/audit?before={last}");
                     for k in keep {
@@ -193,7 +197,12 @@ pub async fn outbox(State(state): State<AppState>, bo: Bo) -> Response {
     outbox_page(&state, bo, None, Vec::new()).await
 }
 
-pub async fn retry(State(state): State<AppState>, bo: Bo, Path(id): Path<String>, Form(form): Form<CsrfForm>) -> Response {
+pub async fn retry(
+    State(state): State<AppState>,
+    bo: Bo,
+    Path(id): Path<String>,
+    Form(form): Form<CsrfForm>,
+) -> Response {
     let op = match bo.require(Permission::ManageOutbox) {
         Ok(op) => op.clone(),
         Err(response) => return response,
@@ -201,14 +210,21 @@ pub async fn retry(State(state): State<AppState>, bo: Bo, Path(id): Path<String>
     if !bo.csrf_ok(&form.csrf) {
         return csrf_failed(&bo);
     }
-    let Ok(uuid) = Uuid::parse_str(&id) else { return error_page(&bo, BackofficeError::NoCredential, "/operatore/messaggi") };
+    let Ok(uuid) = Uuid::parse_str(&id) else {
+        return error_page(&bo, BackofficeError::NoCredential, "/operatore/messaggi");
+    };
     match state.sigillo.retry_parked(&op, uuid).await {
         Ok(()) => outbox_page(&state, bo, Some("Messaggio rimesso in coda.".to_owned()), Vec::new()).await,
         Err(e) => error_page(&bo, e, "/operatore/messaggi"),
     }
 }
 
-pub async fn discard(State(state): State<AppState>, bo: Bo, Path(id): Path<String>, Form(form): Form<CsrfForm>) -> Response {
+pub async fn discard(
+    State(state): State<AppState>,
+    bo: Bo,
+    Path(id): Path<String>,
+    Form(form): Form<CsrfForm>,
+) -> Response {
     let op = match bo.require(Permission::ManageOutbox) {
         Ok(op) => op.clone(),
         Err(response) => return response,
@@ -216,11 +232,16 @@ pub async fn discard(State(state): State<AppState>, bo: Bo, Path(id): Path<Strin
     if !bo.csrf_ok(&form.csrf) {
         return csrf_failed(&bo);
     }
-    let Ok(uuid) = Uuid::parse_str(&id) else { return error_page(&bo, BackofficeError::NoCredential, "/operatore/messaggi") };
+    let Ok(uuid) = Uuid::parse_str(&id) else {
+        return error_page(&bo, BackofficeError::NoCredential, "/operatore/messaggi");
+    };
     match state.sigillo.discard_parked(&op, uuid, &form.reason).await {
         Ok(()) => outbox_page(&state, bo, Some("Messaggio scartato.".to_owned()), Vec::new()).await,
         Err(BackofficeError::InvalidInput(_)) => {
-            let errors = vec![FieldError { id: format!("reason-{id}"), message: "Indicare il motivo per scartare il messaggio.".into() }];
+            let errors = vec![FieldError {
+                id: format!("reason-{id}"),
+                message: "Indicare il motivo per scartare il messaggio.".into(),
+            }];
             outbox_page(&state, bo, None, errors).await
         }
         Err(e) => error_page(&bo, e, "/operatore/messaggi"),
@@ -282,7 +303,9 @@ pub async fn create_batch(State(state): State<AppState>, bo: Bo, Form(form): For
         return csrf_failed(&bo);
     }
     match state.sigillo.create_print_batch(&op).await {
-        Ok(Some((batch, letters))) => batches_page(&state, bo, Some(format!("Lotto {batch} creato con {letters} lettere."))).await,
+        Ok(Some((batch, letters))) => {
+            batches_page(&state, bo, Some(format!("Lotto {batch} creato con {letters} lettere."))).await
+        }
         Ok(None) => batches_page(&state, bo, Some("Nessuna lettera in attesa di stampa.".to_owned())).await,
         Err(e) => error_page(&bo, e, "/operatore/stampe"),
     }
@@ -324,7 +347,12 @@ pub async fn batch_manifest(State(state): State<AppState>, bo: Bo, Path(batch): 
     }
 }
 
-pub async fn confirm_batch(State(state): State<AppState>, bo: Bo, Path(batch): Path<String>, Form(form): Form<CsrfForm>) -> Response {
+pub async fn confirm_batch(
+    State(state): State<AppState>,
+    bo: Bo,
+    Path(batch): Path<String>,
+    Form(form): Form<CsrfForm>,
+) -> Response {
     let op = match bo.require(Permission::PrintBatches) {
         Ok(op) => op.clone(),
         Err(response) => return response,

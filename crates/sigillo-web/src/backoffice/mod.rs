@@ -108,7 +108,12 @@ impl Bo {
         let nav = match &self.operator {
             Some(op) => {
                 let mut nav = vec![("/operatore", "Inizio", here == "/operatore")];
-                nav.extend(SECTIONS.iter().filter(|(_, _, p)| op.may(*p)).map(|(href, label, _)| (*href, *label, *href == here)));
+                nav.extend(
+                    SECTIONS
+                        .iter()
+                        .filter(|(_, _, p)| op.may(*p))
+                        .map(|(href, label, _)| (*href, *label, *href == here)),
+                );
                 nav
             }
             None => Vec::new(),
@@ -125,6 +130,7 @@ impl Bo {
     }
 
     /// The operator if logged in and allowed `permission`; else the answer to send (login or 403).
+    #[allow(clippy::result_large_err, reason = "the error is the response itself, sent at once")]
     pub fn require(&self, permission: Permission) -> Result<&OperatorContext, Response> {
         match &self.operator {
             None => Err(axum::response::Redirect::to("/operatore/accedi").into_response()),
@@ -192,7 +198,9 @@ struct Message {
 
 fn render<T: askama::Template>(status: StatusCode, template: &T) -> Response {
     match template.render() {
-        Ok(html) => (status, [(axum::http::header::CACHE_CONTROL, "no-store")], axum::response::Html(html)).into_response(),
+        Ok(html) => {
+            (status, [(axum::http::header::CACHE_CONTROL, "no-store")], axum::response::Html(html)).into_response()
+        }
         Err(error) => {
             tracing::error!(%error, "template failure");
             StatusCode::INTERNAL_SERVER_ERROR.into_response()
@@ -215,4 +223,3 @@ fn error_page(bo: &Bo, error: sigillo_app::backoffice::BackofficeError, back: &s
     let api: crate::error::AppError = error.into();
     bo.message(api.status, "Operazione non eseguita", &api.message, back)
 }
-

@@ -70,7 +70,9 @@ async fn administrator_reads_the_audit_prints_letters_and_sees_the_policy(env: E
     let parked = api.get("/operator/outbox/parked", &admin).await;
     assert_eq!(parked.status, 200, "{parked}");
     let unknown = "00000000-0000-0000-0000-000000000000";
-    post(&api, &format!("/operator/outbox/{unknown}/retry"), &admin, &json!({})).await.assert_error(409, "invalid_state");
+    post(&api, &format!("/operator/outbox/{unknown}/retry"), &admin, &json!({}))
+        .await
+        .assert_error(409, "invalid_state");
     let policy = api.get("/operator/policy", &admin).await;
     assert!(policy.text.contains("Argon2id") && policy.text.contains("SIGILLO_PIN_MAX_AGE"), "{policy}");
 

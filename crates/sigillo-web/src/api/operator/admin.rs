@@ -108,7 +108,10 @@ pub(crate) fn verdict_view(verdict: &Verdict) -> ChainVerdict {
         (status = 403, description = "`forbidden`: administrators only", body = ErrorBody),
     )
 )]
-pub async fn verify(State(state): State<AppState>, OperatorAuth(operator): OperatorAuth) -> Result<Json<ChainVerdict>, AppError> {
+pub async fn verify(
+    State(state): State<AppState>,
+    OperatorAuth(operator): OperatorAuth,
+) -> Result<Json<ChainVerdict>, AppError> {
     let verdict = state.sigillo.verify_audit_chain(&operator).await?;
     Ok(Json(verdict_view(&verdict)))
 }
@@ -135,7 +138,10 @@ pub struct ParkedView {
         (status = 403, description = "`forbidden`: administrators only", body = ErrorBody),
     )
 )]
-pub async fn parked(State(state): State<AppState>, OperatorAuth(operator): OperatorAuth) -> Result<Json<Vec<ParkedView>>, AppError> {
+pub async fn parked(
+    State(state): State<AppState>,
+    OperatorAuth(operator): OperatorAuth,
+) -> Result<Json<Vec<ParkedView>>, AppError> {
     let parked = state.sigillo.parked_messages(&operator).await?;
     Ok(Json(
         parked
@@ -167,7 +173,11 @@ fn message_id(id: &str) -> Result<Uuid, AppError> {
         (status = 409, description = "`invalid_state`: not parked", body = ErrorBody),
     )
 )]
-pub async fn retry(State(state): State<AppState>, OperatorAuth(operator): OperatorAuth, Path(id): Path<String>) -> Result<StatusCode, AppError> {
+pub async fn retry(
+    State(state): State<AppState>,
+    OperatorAuth(operator): OperatorAuth,
+    Path(id): Path<String>,
+) -> Result<StatusCode, AppError> {
     if !operator.may(sigillo_domain::operator::Permission::ManageOutbox) {
         return Err(super::forbidden());
     }
@@ -217,7 +227,10 @@ pub struct BatchView {
         (status = 403, description = "`forbidden`: administrators only", body = ErrorBody),
     )
 )]
-pub async fn batches(State(state): State<AppState>, OperatorAuth(operator): OperatorAuth) -> Result<Json<Vec<BatchView>>, AppError> {
+pub async fn batches(
+    State(state): State<AppState>,
+    OperatorAuth(operator): OperatorAuth,
+) -> Result<Json<Vec<BatchView>>, AppError> {
     let batches = state.sigillo.print_batches(&operator).await?;
     Ok(Json(
         batches
@@ -242,7 +255,10 @@ pub struct BatchCreated {
         (status = 403, description = "`forbidden`", body = ErrorBody),
     )
 )]
-pub async fn create_batch(State(state): State<AppState>, OperatorAuth(operator): OperatorAuth) -> Result<Response, AppError> {
+pub async fn create_batch(
+    State(state): State<AppState>,
+    OperatorAuth(operator): OperatorAuth,
+) -> Result<Response, AppError> {
     Ok(match state.sigillo.create_print_batch(&operator).await? {
         Some((batch, letters)) => (StatusCode::CREATED, Json(BatchCreated { batch, letters })).into_response(),
         None => StatusCode::NO_CONTENT.into_response(),
@@ -327,7 +343,10 @@ pub struct PolicyView {
         (status = 403, description = "`forbidden`", body = ErrorBody),
     )
 )]
-pub async fn policy(State(state): State<AppState>, OperatorAuth(operator): OperatorAuth) -> Result<Json<Vec<PolicyView>>, AppError> {
+pub async fn policy(
+    State(state): State<AppState>,
+    OperatorAuth(operator): OperatorAuth,
+) -> Result<Json<Vec<PolicyView>>, AppError> {
     let items = state.sigillo.policy(&operator)?;
     Ok(Json(items.into_iter().map(|i| PolicyView { label: i.label, value: i.value, source: i.source }).collect()))
 }

@@ -38,7 +38,6 @@ impl FromRequestParts<AppState> for OperatorAuth {
     }
 }
 
-
 pub fn operator_unauthenticated() -> AppError {
     AppError::new(
         StatusCode::UNAUTHORIZED,
