@@ -7,6 +7,7 @@ pub mod credential;
 pub mod fiscal_code;
 pub mod lang;
 pub mod outbox;
+pub mod pension;
 pub mod pin;
 pub mod rate_limit;
 pub mod recovery;

@@ -18,6 +18,7 @@ use crate::contact::Contact;
 use crate::credential::Credential;
 use crate::fiscal_code::FiscalCode;
 use crate::outbox::{OutboundMessage, OutboxStats, QueuedMessage};
+use crate::pension::PensionSlip;
 use crate::recovery::Recovery;
 use crate::registry::{ContributionYear, InsuredPerson};
 use crate::session::Session;
@@ -260,10 +261,30 @@ pub trait ApplicationStore: Send + Sync {
     async fn applications_of(&self, code: &FiscalCode) -> Result<Vec<Application>, StoreError>;
 }
 
+/// Pension payments of the registry's pensioners (the cedolino's lines; the CU is derived).
+#[async_trait]
+pub trait PensionStore: Send + Sync {
+    /// Replaces all the pension slips of each listed person, in one transaction. Every fiscal code
+    /// must already be in the registry; a list may not hold the same year, month and kind twice.
+    /// When the slice holds the same fiscal code twice, the later list wins.
+    async fn replace_pension_slips(&self, slips: &[(FiscalCode, Vec<PensionSlip>)]) -> Result<(), StoreError>;
+
+    /// A person's slips, newest month first, then by kind (in [`crate::pension::PensionKind`] order).
+    async fn pension_slips(&self, code: &FiscalCode) -> Result<Vec<PensionSlip>, StoreError>;
+}
+
 /// Everything a Sigillo node needs from its database.
 #[async_trait]
 pub trait Store:
-    RegistryStore + CredentialStore + OutboxStore + AuditStore + ApplicationStore + ContactStore + RecoveryStore + RateLimitStore
+    RegistryStore
+    + CredentialStore
+    + OutboxStore
+    + AuditStore
+    + ApplicationStore
+    + ContactStore
+    + RecoveryStore
+    + RateLimitStore
+    + PensionStore
 {
     /// Creates or upgrades the schema; safe to run on every start and from several nodes at once.
     async fn migrate(&self) -> Result<(), StoreError>;

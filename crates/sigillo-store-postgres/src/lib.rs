@@ -7,6 +7,7 @@ mod contacts;
 mod credentials;
 mod error;
 mod outbox;
+mod pensions;
 #[cfg(test)]
 mod plans;
 mod rate_limits;

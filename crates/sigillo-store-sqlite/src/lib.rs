@@ -11,6 +11,7 @@ mod contacts;
 mod credentials;
 mod error;
 mod outbox;
+mod pensions;
 mod rate_limits;
 mod recoveries;
 mod registry;

@@ -76,6 +76,7 @@ on_every_backend!(
         concurrent_print_claims_do_not_overlap,
     ],
     rate_limits: [hits_count_per_key, concurrent_hits_get_distinct_counts],
+    pensions: [pension_slips_round_trip, pension_slips_all_or_nothing],
 );
 
 #[tokio::test]

@@ -12,6 +12,7 @@ pub mod contacts;
 pub mod credentials;
 pub mod letters;
 pub mod outbox;
+pub mod pensions;
 pub mod rate_limits;
 pub mod recoveries;
 pub mod registry;
