@@ -1,9 +1,11 @@
 //! The JSON API under `/api/v1` (API.md), with its OpenAPI document generated from the handlers.
 
+mod catalogue;
 mod contacts;
 pub mod errors;
 pub mod extract;
 mod me;
+mod pensions;
 mod pin_requests;
 mod public;
 mod services;
@@ -40,6 +42,11 @@ pub fn router() -> Router<AppState> {
         .route("/me/contributions.pdf", get(services::contributions_pdf))
         .route("/me/applications", post(services::submit_application))
         .route("/me/applications/{protocol}/receipt.pdf", get(services::receipt))
+        .route("/me/pension-slips", get(pensions::list))
+        .route("/me/pension-slips/{year}/{file}", get(pensions::slip_pdf))
+        .route("/me/tax-certificates", get(pensions::certificates))
+        .route("/me/tax-certificates/{file}", get(pensions::certificate_pdf))
+        .route("/applications/catalogue", get(catalogue::catalogue))
         .route("/openapi.json", get(openapi_json))
         .fallback(|| async { AppError::not_found() })
         .method_not_allowed_fallback(|| async {
@@ -75,6 +82,11 @@ pub fn router() -> Router<AppState> {
         services::contributions_pdf,
         services::submit_application,
         services::receipt,
+        pensions::list,
+        pensions::certificates,
+        pensions::slip_pdf,
+        pensions::certificate_pdf,
+        catalogue::catalogue,
     ),
     components(schemas(ErrorBody)),
     modifiers(&BearerAuth),
