@@ -150,7 +150,12 @@ impl Sigillo {
     }
 
     /// The cedolino of one month as a PDF, or `None` when nothing was paid that month.
-    pub async fn pension_slip_pdf(&self, citizen: &Citizen, year: i32, month: u8) -> Result<Option<Vec<u8>>, StoreError> {
+    pub async fn pension_slip_pdf(
+        &self,
+        citizen: &Citizen,
+        year: i32,
+        month: u8,
+    ) -> Result<Option<Vec<u8>>, StoreError> {
         let pensions = self.pensions(citizen).await?;
         let lines: Vec<PayslipLine> = pensions
             .slips

@@ -50,8 +50,20 @@ pub struct PensionTaxCertificate {
     pub generated_at: OffsetDateTime,
 }
 
-const MONTHS: [&str; 12] =
-    ["gennaio", "febbraio", "marzo", "aprile", "maggio", "giugno", "luglio", "agosto", "settembre", "ottobre", "novembre", "dicembre"];
+const MONTHS: [&str; 12] = [
+    "gennaio",
+    "febbraio",
+    "marzo",
+    "aprile",
+    "maggio",
+    "giugno",
+    "luglio",
+    "agosto",
+    "settembre",
+    "ottobre",
+    "novembre",
+    "dicembre",
+];
 
 fn month_name(month: u8) -> &'static str {
     MONTHS.get(usize::from(month).wrapping_sub(1)).copied().unwrap_or_default()
@@ -64,7 +76,7 @@ pub(crate) fn euro(cents: i64) -> String {
     let digits = (abs / 100).to_string();
     let mut grouped = String::new();
     for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i) % 3 == 0 {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
             grouped.push('.');
         }
         grouped.push(c);
@@ -131,7 +143,8 @@ pub fn pension_payslip(slip: &PensionPayslip) -> Vec<u8> {
 
     let title = format!("Cedolino della pensione {period} {}", slip.fiscal_code);
     let info = Info { title: &title, created: pdf_datetime(slip.generated_at) };
-    let footer = format!("Cedolino della pensione - {period} - {} - {}", slip.fiscal_code, timestamp(slip.generated_at));
+    let footer =
+        format!("Cedolino della pensione - {period} - {} - {}", slip.fiscal_code, timestamp(slip.generated_at));
     assemble(&info, flow.finish(&footer))
 }
 
@@ -204,7 +217,13 @@ mod tests {
     use crate::testing::{assert_pdf, assert_prints, page_count};
 
     fn line(pension: &str, gross: i64, tax: i64) -> PayslipLine {
-        PayslipLine { pension: pension.to_owned(), gross_cents: gross, tax_cents: tax, other_deductions_cents: 1_250, net_cents: gross - tax - 1_250 }
+        PayslipLine {
+            pension: pension.to_owned(),
+            gross_cents: gross,
+            tax_cents: tax,
+            other_deductions_cents: 1_250,
+            net_cents: gross - tax - 1_250,
+        }
     }
 
     fn slip(lines: Vec<PayslipLine>) -> PensionPayslip {
@@ -227,7 +246,10 @@ mod tests {
 
     #[test]
     fn a_slip_shows_each_pension_and_the_total() {
-        let pdf = pension_payslip(&slip(vec![line("Pensione di vecchiaia", 185_000, 32_000), line("Pensione di reversibilità", 40_000, 9_000)]));
+        let pdf = pension_payslip(&slip(vec![
+            line("Pensione di vecchiaia", 185_000, 32_000),
+            line("Pensione di reversibilità", 40_000, 9_000),
+        ]));
         assert_pdf(&pdf);
         assert_eq!(page_count(&pdf), 1);
         assert_prints(

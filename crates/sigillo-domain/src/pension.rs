@@ -227,7 +227,7 @@ pub fn format_euro(cents: i64) -> String {
     let digits = euros.to_string();
     let mut grouped = String::with_capacity(digits.len() + digits.len() / 3);
     for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i) % 3 == 0 {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
             grouped.push('.');
         }
         grouped.push(c);
@@ -292,7 +292,10 @@ mod tests {
         assert_eq!(PensionSlip::new(2025, 13, PensionKind::Vecchiaia, 0, 0, 0, 0), Err(PensionSlipError::Month));
         assert_eq!(PensionSlip::new(1800, 1, PensionKind::Vecchiaia, 0, 0, 0, 0), Err(PensionSlipError::Year));
         assert_eq!(PensionSlip::new(2025, 1, PensionKind::Vecchiaia, -1, 0, 0, -1), Err(PensionSlipError::Negative));
-        assert_eq!(PensionSlip::with_net(2025, 1, PensionKind::Vecchiaia, 100, 200, 0), Err(PensionSlipError::Negative));
+        assert_eq!(
+            PensionSlip::with_net(2025, 1, PensionKind::Vecchiaia, 100, 200, 0),
+            Err(PensionSlipError::Negative)
+        );
     }
 
     #[test]

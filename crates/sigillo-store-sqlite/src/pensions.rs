@@ -27,7 +27,9 @@ impl PensionStore for SqliteStore {
                 .map_err(store_error)?;
             if known.is_none() {
                 // Dropping `tx` rolls back the lists already replaced in this call.
-                return Err(StoreError::Other("pension slips for a fiscal code that is not in the registry".to_owned()));
+                return Err(StoreError::Other(
+                    "pension slips for a fiscal code that is not in the registry".to_owned(),
+                ));
             }
             sqlx::query("DELETE FROM pension_slips WHERE fiscal_code = ?")
                 .bind(code.as_str())

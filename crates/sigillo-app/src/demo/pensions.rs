@@ -25,7 +25,11 @@ const SOCIAL_ALLOWANCE_CENTS: i64 = 53_869;
 
 /// FNV-1a of the fiscal code: the person's own dice.
 fn dice(person: &InsuredPerson, salt: u64) -> u64 {
-    person.fiscal_code.as_str().bytes().fold(0xcbf2_9ce4_8422_2325 ^ salt, |h, b| (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3))
+    person
+        .fiscal_code
+        .as_str()
+        .bytes()
+        .fold(0xcbf2_9ce4_8422_2325 ^ salt, |h, b| (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3))
 }
 
 fn age_on(birth: Date, on: Date) -> i32 {
@@ -64,8 +68,9 @@ pub fn pension_slips(person: &InsuredPerson, today: Date) -> Vec<PensionSlip> {
     // 300 € plus 0.85 € a week, ±15% by the person's dice.
     let spread = i64::try_from(dice(person, 2) % 31).unwrap_or(15) - 15;
     let base = (30_000 + i64::from(weeks) * 85) * (100 + spread) / 100;
-    let survivor = (age >= 70 && dice(person, 3) % 5 == 0).then(|| 40_000 + i64::try_from(dice(person, 4) % 80_000).unwrap_or(0));
-    let union_dues = dice(person, 5) % 4 == 0;
+    let survivor = (age >= 70 && dice(person, 3).is_multiple_of(5))
+        .then(|| 40_000 + i64::try_from(dice(person, 4) % 80_000).unwrap_or(0));
+    let union_dues = dice(person, 5).is_multiple_of(4);
 
     let first_year = today.year() - 2;
     let mut slips = Vec::new();
@@ -152,8 +157,10 @@ mod tests {
                 assert!(s.net_cents() > 0 && (2024..=2026).contains(&s.year()));
                 assert!((s.year(), s.month()) <= (2026, 11), "nothing paid after this month");
             }
-            let december = slips.iter().find(|s| s.year() == 2025 && s.month() == 12 && s.kind() != PensionKind::Reversibilita);
-            let november = slips.iter().find(|s| s.year() == 2025 && s.month() == 11 && s.kind() != PensionKind::Reversibilita);
+            let december =
+                slips.iter().find(|s| s.year() == 2025 && s.month() == 12 && s.kind() != PensionKind::Reversibilita);
+            let november =
+                slips.iter().find(|s| s.year() == 2025 && s.month() == 11 && s.kind() != PensionKind::Reversibilita);
             if let (Some(d), Some(n)) = (december, november) {
                 assert_eq!(d.gross_cents(), 2 * n.gross_cents(), "the thirteenth month");
             }

@@ -198,7 +198,11 @@ async fn seed_and_check(store: &dyn Store) {
         let slips = pensions::pension_slips(person, TODAY);
         let mut stored = store.pension_slips(&code).await.unwrap();
         stored.reverse();
-        assert_eq!(stored.iter().map(|s| (s.year(), s.month())).collect::<Vec<_>>(), slips.iter().map(|s| (s.year(), s.month())).collect::<Vec<_>>(), "{code}");
+        assert_eq!(
+            stored.iter().map(|s| (s.year(), s.month())).collect::<Vec<_>>(),
+            slips.iter().map(|s| (s.year(), s.month())).collect::<Vec<_>>(),
+            "{code}"
+        );
     }
     let pensioner = report.showcase.last().unwrap();
     assert!(!store.pension_slips(&pensioner.fiscal_code).await.unwrap().is_empty(), "the pensioner shown has slips");

@@ -44,7 +44,10 @@ const IBAN_HINT: (&str, &str) = (
     "Il conto deve essere intestato o cointestato a Lei. Un IBAN italiano ha 27 caratteri.",
     "The account must be in your name (or jointly). An Italian IBAN has 27 characters.",
 );
-const AMOUNT_HINT: (&str, &str) = ("In euro, ad esempio 12.345,67. Scriva 0 se non ha avuto redditi.", "In euro, for example 12345.67. Write 0 if there was no income.");
+const AMOUNT_HINT: (&str, &str) = (
+    "In euro, ad esempio 12.345,67. Scriva 0 se non ha avuto redditi.",
+    "In euro, for example 12345.67. Write 0 if there was no income.",
+);
 
 const fn field(name: &'static str, label_it: &'static str, label_en: &'static str, kind: FieldKind) -> FieldSpec {
     FieldSpec { name, label_it, label_en, kind, required: true, hint: NO_HINT }
@@ -54,10 +57,8 @@ const fn date(name: &'static str, label_it: &'static str, label_en: &'static str
     FieldSpec { hint: DATE_HINT, ..field(name, label_it, label_en, FieldKind::Date) }
 }
 
-const IBAN: FieldSpec = FieldSpec {
-    hint: IBAN_HINT,
-    ..field("iban", "IBAN per l'accredito", "IBAN for the payment", FieldKind::Iban)
-};
+const IBAN: FieldSpec =
+    FieldSpec { hint: IBAN_HINT, ..field("iban", "IBAN per l'accredito", "IBAN for the payment", FieldKind::Iban) };
 
 const fn text(name: &'static str, label_it: &'static str, label_en: &'static str, max: usize) -> FieldSpec {
     field(name, label_it, label_en, FieldKind::Text { max })
@@ -71,8 +72,16 @@ const TERMINATION_REASONS: &[Choice] = &[
     ("licenziamento", "Licenziamento (anche disciplinare)", "Dismissal (also disciplinary)"),
     ("dimissioni_giusta_causa", "Dimissioni per giusta causa", "Resignation for just cause"),
     ("scadenza_contratto", "Scadenza del contratto a termine", "End of a fixed-term contract"),
-    ("risoluzione_consensuale", "Risoluzione consensuale in sede protetta", "Termination by agreement before a conciliation body"),
-    ("dimissioni_maternita", "Dimissioni durante il periodo tutelato di maternità o paternità", "Resignation during protected maternity or paternity leave"),
+    (
+        "risoluzione_consensuale",
+        "Risoluzione consensuale in sede protetta",
+        "Termination by agreement before a conciliation body",
+    ),
+    (
+        "dimissioni_maternita",
+        "Dimissioni durante il periodo tutelato di maternità o paternità",
+        "Resignation during protected maternity or paternity leave",
+    ),
 ];
 
 const BIRTH_KINDS: &[Choice] = &[
@@ -105,7 +114,12 @@ const PENSION_KINDS: &[Choice] = &[
 
 const NASPI: &[FieldSpec] = &[
     date("termination_date", "Data di cessazione del rapporto di lavoro", "Date the job ended"),
-    field("termination_reason", "Motivo della cessazione", "Reason for termination", FieldKind::Choice(TERMINATION_REASONS)),
+    field(
+        "termination_reason",
+        "Motivo della cessazione",
+        "Reason for termination",
+        FieldKind::Choice(TERMINATION_REASONS),
+    ),
     text("employer", "Ultimo datore di lavoro", "Last employer", 120),
     IBAN,
 ];
@@ -114,7 +128,10 @@ const ASSEGNO_SOCIALE: &[FieldSpec] = &[
     date("residence_since", "Residente in Italia dal", "Resident in Italy since"),
     field("marital_status", "Stato civile", "Marital status", FieldKind::Choice(MARITAL_STATUSES)),
     amount("income", "Reddito personale dell'anno precedente", "Own income of the previous year"),
-    FieldSpec { required: false, ..amount("spouse_income", "Reddito del coniuge (se coniugato/a)", "Spouse's income (if married)") },
+    FieldSpec {
+        required: false,
+        ..amount("spouse_income", "Reddito del coniuge (se coniugato/a)", "Spouse's income (if married)")
+    },
     IBAN,
 ];
 
@@ -127,15 +144,28 @@ const MATERNITA: &[FieldSpec] = &[
 
 const CONGEDO_PARENTALE: &[FieldSpec] = &[
     FieldSpec {
-        hint: ("16 caratteri, dalla tessera sanitaria del figlio o della figlia.", "16 characters, from the child's health card."),
-        ..field("child_fiscal_code", "Codice fiscale del figlio o della figlia", "Child's fiscal code", FieldKind::FiscalCode)
+        hint: (
+            "16 caratteri, dalla tessera sanitaria del figlio o della figlia.",
+            "16 characters, from the child's health card.",
+        ),
+        ..field(
+            "child_fiscal_code",
+            "Codice fiscale del figlio o della figlia",
+            "Child's fiscal code",
+            FieldKind::FiscalCode,
+        )
     },
     date("from", "Congedo dal", "Leave from"),
     date("to", "Congedo al", "Leave until"),
 ];
 
 const ASSEGNI_FAMILIARI: &[FieldSpec] = &[
-    field("household_members", "Componenti del nucleo familiare", "Household members", FieldKind::Integer { min: 1, max: 20 }),
+    field(
+        "household_members",
+        "Componenti del nucleo familiare",
+        "Household members",
+        FieldKind::Integer { min: 1, max: 20 },
+    ),
     amount("income", "Reddito del nucleo nell'anno precedente", "Household income of the previous year"),
     IBAN,
 ];
@@ -198,7 +228,8 @@ pub struct ValidForm {
 impl ValidForm {
     /// The JSON object stored as the application's `data`.
     pub fn to_json(&self) -> String {
-        let map: Map<String, Value> = self.values.iter().map(|(k, v)| ((*k).to_owned(), Value::String(v.clone()))).collect();
+        let map: Map<String, Value> =
+            self.values.iter().map(|(k, v)| ((*k).to_owned(), Value::String(v.clone()))).collect();
         Value::Object(map).to_string()
     }
 
@@ -302,14 +333,24 @@ fn rules(form: &ValidForm, today: Date) -> Vec<(&'static str, FieldProblem)> {
         ApplicationType::Maternita => {
             if let Some(birth) = form.date("birth_date") {
                 let actual = form.get("birth_kind") == Some("effettiva");
-                rule("birth_date", actual && birth > today, "La data effettiva del parto non può essere nel futuro.", "The actual date of birth cannot be in the future.");
+                rule(
+                    "birth_date",
+                    actual && birth > today,
+                    "La data effettiva del parto non può essere nel futuro.",
+                    "The actual date of birth cannot be in the future.",
+                );
                 rule(
                     "birth_date",
                     !actual && birth < today,
                     "La data presunta del parto non può essere passata: se il parto è avvenuto scelga «data effettiva».",
                     "The expected date cannot be past: if the child is born, choose «actual date».",
                 );
-                rule("birth_date", birth > today + Duration::days(300), "La data presunta è troppo lontana.", "The expected date is too far ahead.");
+                rule(
+                    "birth_date",
+                    birth > today + Duration::days(300),
+                    "La data presunta è troppo lontana.",
+                    "The expected date is too far ahead.",
+                );
                 rule(
                     "birth_date",
                     birth < today - Duration::days(365),
@@ -320,7 +361,12 @@ fn rules(form: &ValidForm, today: Date) -> Vec<(&'static str, FieldProblem)> {
         }
         ApplicationType::CongedoParentale => {
             if let (Some(from), Some(to)) = (form.date("from"), form.date("to")) {
-                rule("to", to < from, "La fine del congedo non può precedere l'inizio.", "The leave cannot end before it starts.");
+                rule(
+                    "to",
+                    to < from,
+                    "La fine del congedo non può precedere l'inizio.",
+                    "The leave cannot end before it starts.",
+                );
                 rule(
                     "to",
                     to >= from && (to - from).whole_days() >= 300,
@@ -394,7 +440,9 @@ pub fn describe(kind: ApplicationType, data: &str, lang: Lang) -> Vec<(String, S
     let mut lines: Vec<(String, String)> = kind
         .fields()
         .iter()
-        .filter_map(|spec| map.get(spec.name).map(|v| (spec.label(lang).to_owned(), display(spec.kind, &value_text(v), lang))))
+        .filter_map(|spec| {
+            map.get(spec.name).map(|v| (spec.label(lang).to_owned(), display(spec.kind, &value_text(v), lang)))
+        })
         .collect();
     lines.extend(map.iter().filter(|(k, _)| kind.field(k).is_none()).map(|(k, v)| (k.clone(), value_text(v))));
     lines
@@ -424,14 +472,28 @@ mod tests {
 
     fn good(kind: ApplicationType) -> Value {
         match kind {
-            ApplicationType::Naspi => json!({"termination_date": "2026-11-01", "termination_reason": "licenziamento", "employer": "Acme S.p.A.", "iban": IBAN_OK}),
-            ApplicationType::AssegnoSociale => json!({"residence_since": "1990-05-01", "marital_status": "vedovo", "income": "3.200,00", "iban": IBAN_OK}),
-            ApplicationType::Maternita => json!({"birth_kind": "presunta", "birth_date": "15/02/2027", "employer": "Ospedale di Forlì", "iban": IBAN_OK}),
-            ApplicationType::CongedoParentale => json!({"child_fiscal_code": "RSSMRA80A01H501U", "from": "2026-12-01", "to": "2027-01-31"}),
+            ApplicationType::Naspi => {
+                json!({"termination_date": "2026-11-01", "termination_reason": "licenziamento", "employer": "Acme S.p.A.", "iban": IBAN_OK})
+            }
+            ApplicationType::AssegnoSociale => {
+                json!({"residence_since": "1990-05-01", "marital_status": "vedovo", "income": "3.200,00", "iban": IBAN_OK})
+            }
+            ApplicationType::Maternita => {
+                json!({"birth_kind": "presunta", "birth_date": "15/02/2027", "employer": "Ospedale di Forlì", "iban": IBAN_OK})
+            }
+            ApplicationType::CongedoParentale => {
+                json!({"child_fiscal_code": "RSSMRA80A01H501U", "from": "2026-12-01", "to": "2027-01-31"})
+            }
             ApplicationType::AssegniFamiliari => json!({"household_members": 4, "income": 28500.5, "iban": IBAN_OK}),
-            ApplicationType::RiscattoLaurea => json!({"degree": "Ingegneria civile", "university": "Università di Bologna", "enrolment_date": "2010-10-01", "graduation_date": "2015-07-15", "years": "5"}),
-            ApplicationType::VersamentiVolontari => json!({"last_contribution_date": "2025-06-30", "reason": "cessazione_lavoro"}),
-            ApplicationType::DomandaPensione => json!({"pension_kind": "vecchiaia", "start_date": "2027-01-01", "iban": IBAN_OK}),
+            ApplicationType::RiscattoLaurea => {
+                json!({"degree": "Ingegneria civile", "university": "Università di Bologna", "enrolment_date": "2010-10-01", "graduation_date": "2015-07-15", "years": "5"})
+            }
+            ApplicationType::VersamentiVolontari => {
+                json!({"last_contribution_date": "2025-06-30", "reason": "cessazione_lavoro"})
+            }
+            ApplicationType::DomandaPensione => {
+                json!({"pension_kind": "vecchiaia", "start_date": "2027-01-01", "iban": IBAN_OK})
+            }
         }
     }
 
@@ -465,8 +527,16 @@ mod tests {
 
     #[test]
     fn values_are_normalised() {
-        let valid = validate(ApplicationType::AssegniFamiliari, &form(good(ApplicationType::AssegniFamiliari)), TODAY).unwrap();
-        assert_eq!(valid.values, vec![("household_members", "4".to_owned()), ("income", "28500.50".to_owned()), ("iban", IBAN_OK.to_owned())]);
+        let valid =
+            validate(ApplicationType::AssegniFamiliari, &form(good(ApplicationType::AssegniFamiliari)), TODAY).unwrap();
+        assert_eq!(
+            valid.values,
+            vec![
+                ("household_members", "4".to_owned()),
+                ("income", "28500.50".to_owned()),
+                ("iban", IBAN_OK.to_owned())
+            ]
+        );
         let mut naspi = good(ApplicationType::Naspi);
         naspi["iban"] = json!("it60 x054 2811 1010 0000 0123 456");
         naspi["termination_date"] = json!("1/11/2026");
@@ -477,7 +547,10 @@ mod tests {
 
     #[test]
     fn missing_unknown_and_malformed_fields_each_say_why() {
-        let p = problems(ApplicationType::Naspi, json!({"termination_reason": "capriccio", "iban": "IT00", "note": "x", "employer": ["a"]}));
+        let p = problems(
+            ApplicationType::Naspi,
+            json!({"termination_reason": "capriccio", "iban": "IT00", "note": "x", "employer": ["a"]}),
+        );
         assert_eq!(p["termination_date"], "Campo obbligatorio.");
         assert_eq!(p["termination_reason"], "Scelga uno dei valori proposti.");
         assert!(p["iban"].starts_with("IBAN non valido"), "{p:?}");
@@ -486,8 +559,15 @@ mod tests {
         assert_eq!(p.len(), 5);
         let p = problems(ApplicationType::Naspi, json!({}));
         assert_eq!(p.len(), 4, "every required field: {p:?}");
-        let p = problems(ApplicationType::Naspi, json!({"termination_date": "  ", "termination_reason": null, "employer": "", "iban": IBAN_OK}));
-        assert_eq!(p.keys().collect::<Vec<_>>(), ["employer", "termination_date", "termination_reason"], "blank is missing");
+        let p = problems(
+            ApplicationType::Naspi,
+            json!({"termination_date": "  ", "termination_reason": null, "employer": "", "iban": IBAN_OK}),
+        );
+        assert_eq!(
+            p.keys().collect::<Vec<_>>(),
+            ["employer", "termination_date", "termination_reason"],
+            "blank is missing"
+        );
     }
 
     #[test]
@@ -538,7 +618,10 @@ mod tests {
         assert!(problems(ApplicationType::CongedoParentale, f.clone())["to"].contains("10 mesi"));
         f["to"] = json!("2027-01-31");
         f["child_fiscal_code"] = json!("RSSMRA80A01H501X");
-        assert!(problems(ApplicationType::CongedoParentale, f.clone())["child_fiscal_code"].starts_with("Codice fiscale non valido"));
+        assert!(
+            problems(ApplicationType::CongedoParentale, f.clone())["child_fiscal_code"]
+                .starts_with("Codice fiscale non valido")
+        );
         f["child_fiscal_code"] = json!("RSSMRA80A01H501U");
         f["from"] = json!("2026-09-01");
         assert!(problems(ApplicationType::CongedoParentale, f)["from"].contains("30 giorni"));
@@ -559,7 +642,10 @@ mod tests {
         f["graduation_date"] = json!("2009-07-15");
         assert!(problems(ApplicationType::RiscattoLaurea, f.clone())["graduation_date"].contains("dopo"));
         f["graduation_date"] = json!("2013-07-15");
-        assert!(problems(ApplicationType::RiscattoLaurea, f.clone())["years"].contains("più anni"), "5 years in 2 years 9 months");
+        assert!(
+            problems(ApplicationType::RiscattoLaurea, f.clone())["years"].contains("più anni"),
+            "5 years in 2 years 9 months"
+        );
         f["years"] = json!(3);
         assert!(validate(ApplicationType::RiscattoLaurea, &form(f.clone()), TODAY).is_ok());
         f["years"] = json!(7);

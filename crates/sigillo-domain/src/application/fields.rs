@@ -57,14 +57,21 @@ pub enum FieldProblem {
     Unknown,
     /// A JSON value of the wrong type (an object, an array, `true`).
     NotText,
-    TooLong { max: usize },
+    TooLong {
+        max: usize,
+    },
     ControlCharacters,
     BadDate,
     BadIban,
     BadFiscalCode(String, String),
     NotInList,
-    BadInteger { min: i64, max: i64 },
-    BadAmount { max_euros: i64 },
+    BadInteger {
+        min: i64,
+        max: i64,
+    },
+    BadAmount {
+        max_euros: i64,
+    },
     /// A rule of the application itself, e.g. a date too far back: (Italian, English).
     Rule(&'static str, &'static str),
 }
@@ -75,8 +82,13 @@ impl Localized for FieldProblem {
         let pick = |i: &str, e: &str| if it { i.to_owned() } else { e.to_owned() };
         match self {
             FieldProblem::Required => pick("Campo obbligatorio.", "Required field."),
-            FieldProblem::Unknown => pick("Campo non previsto per questa domanda.", "This application has no such field."),
-            FieldProblem::NotText => pick("Valore non ammesso: serve un testo o un numero.", "Value not allowed: a text or a number is needed."),
+            FieldProblem::Unknown => {
+                pick("Campo non previsto per questa domanda.", "This application has no such field.")
+            }
+            FieldProblem::NotText => pick(
+                "Valore non ammesso: serve un testo o un numero.",
+                "Value not allowed: a text or a number is needed.",
+            ),
             FieldProblem::TooLong { max } => {
                 if it {
                     format!("Testo troppo lungo (al massimo {max} caratteri).")
@@ -84,7 +96,9 @@ impl Localized for FieldProblem {
                     format!("Text too long (at most {max} characters).")
                 }
             }
-            FieldProblem::ControlCharacters => pick("Il campo contiene caratteri non ammessi.", "The field holds characters that are not allowed."),
+            FieldProblem::ControlCharacters => {
+                pick("Il campo contiene caratteri non ammessi.", "The field holds characters that are not allowed.")
+            }
             FieldProblem::BadDate => pick("Data non valida: scriva GG/MM/AAAA.", "Not a valid date: write DD/MM/YYYY."),
             FieldProblem::BadIban => pick(
                 "IBAN non valido: controlli le cifre (un IBAN italiano ha 27 caratteri e inizia con IT).",
@@ -125,9 +139,11 @@ pub fn check(kind: FieldKind, value: &str) -> Result<String, FieldProblem> {
         FieldKind::FiscalCode => FiscalCode::parse(value)
             .map(|code| code.as_str().to_owned())
             .map_err(|e| FieldProblem::BadFiscalCode(e.message(Lang::It), e.message(Lang::En))),
-        FieldKind::Choice(choices) => {
-            choices.iter().find(|(code, _, _)| *code == value).map(|(code, _, _)| (*code).to_owned()).ok_or(FieldProblem::NotInList)
-        }
+        FieldKind::Choice(choices) => choices
+            .iter()
+            .find(|(code, _, _)| *code == value)
+            .map(|(code, _, _)| (*code).to_owned())
+            .ok_or(FieldProblem::NotInList),
         FieldKind::Text { max } => {
             if value.chars().count() > max {
                 Err(FieldProblem::TooLong { max })
@@ -159,10 +175,10 @@ pub fn display(kind: FieldKind, value: &str, lang: Lang) -> String {
             let chars: Vec<char> = value.chars().collect();
             chars.chunks(4).map(|c| c.iter().collect::<String>()).collect::<Vec<_>>().join(" ")
         }
-        FieldKind::Choice(choices) => choices
-            .iter()
-            .find(|(code, _, _)| *code == value)
-            .map_or_else(|| value.to_owned(), |(_, it, en)| if lang == Lang::It { (*it).to_owned() } else { (*en).to_owned() }),
+        FieldKind::Choice(choices) => choices.iter().find(|(code, _, _)| *code == value).map_or_else(
+            || value.to_owned(),
+            |(_, it, en)| if lang == Lang::It { (*it).to_owned() } else { (*en).to_owned() },
+        ),
         FieldKind::Amount { .. } => parse_cents(value).map_or_else(|| value.to_owned(), format_euro),
         FieldKind::FiscalCode | FieldKind::Text { .. } | FieldKind::Integer { .. } => value.to_owned(),
     }
@@ -202,9 +218,7 @@ pub fn normalize_iban(value: &str) -> Option<String> {
         return None;
     }
     if &iban[..2] == "IT"
-        && (bytes.len() != 27
-            || !bytes[4].is_ascii_uppercase()
-            || !bytes[5..15].iter().all(u8::is_ascii_digit))
+        && (bytes.len() != 27 || !bytes[4].is_ascii_uppercase() || !bytes[5..15].iter().all(u8::is_ascii_digit))
     {
         return None;
     }
@@ -279,10 +293,18 @@ mod tests {
     #[test]
     fn ibans_by_their_check_digits() {
         // Well-known valid examples (Banca d'Italia, ECBS).
-        for good in ["IT60X0542811101000000123456", "it60 x054 2811 1010 0000 0123 456", "DE89370400440532013000", "GB82WEST12345698765432"] {
+        for good in [
+            "IT60X0542811101000000123456",
+            "it60 x054 2811 1010 0000 0123 456",
+            "DE89370400440532013000",
+            "GB82WEST12345698765432",
+        ] {
             assert!(check(FieldKind::Iban, good).is_ok(), "{good}");
         }
-        assert_eq!(check(FieldKind::Iban, "it60 x054 2811 1010 0000 0123 456"), Ok("IT60X0542811101000000123456".into()));
+        assert_eq!(
+            check(FieldKind::Iban, "it60 x054 2811 1010 0000 0123 456"),
+            Ok("IT60X0542811101000000123456".into())
+        );
         for bad in [
             "IT61X0542811101000000123456", // wrong check digits
             "IT60X0542811101000000123457", // one digit changed
@@ -295,7 +317,10 @@ mod tests {
         ] {
             assert_eq!(check(FieldKind::Iban, bad), Err(FieldProblem::BadIban), "{bad}");
         }
-        assert_eq!(display(FieldKind::Iban, "IT60X0542811101000000123456", Lang::It), "IT60 X054 2811 1010 0000 0123 456");
+        assert_eq!(
+            display(FieldKind::Iban, "IT60X0542811101000000123456", Lang::It),
+            "IT60 X054 2811 1010 0000 0123 456"
+        );
     }
 
     #[test]

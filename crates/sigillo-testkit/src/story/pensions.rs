@@ -54,10 +54,16 @@ pub async fn pension_slips_round_trip<S: Store + Clone + 'static>(store: &S) {
 
     let theirs = vec![slip(2026, 1, PensionKind::Invalidita, 90_000)];
     store
-        .replace_pension_slips(&[(pensioner, vec![slip(2026, 4, PensionKind::Vecchiaia, 2_400_000)]), (other, theirs.clone())])
+        .replace_pension_slips(&[
+            (pensioner, vec![slip(2026, 4, PensionKind::Vecchiaia, 2_400_000)]),
+            (other, theirs.clone()),
+        ])
         .await
         .expect("replace two");
-    assert_eq!(store.pension_slips(&pensioner).await.expect("pension_slips"), vec![slip(2026, 4, PensionKind::Vecchiaia, 2_400_000)]);
+    assert_eq!(
+        store.pension_slips(&pensioner).await.expect("pension_slips"),
+        vec![slip(2026, 4, PensionKind::Vecchiaia, 2_400_000)]
+    );
     assert_eq!(store.pension_slips(&other).await.expect("pension_slips"), theirs);
 
     // The same person twice in one call: the later list wins; an empty list clears.

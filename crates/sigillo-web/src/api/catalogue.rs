@@ -82,7 +82,11 @@ pub fn catalogue_body() -> CatalogueBody {
     CatalogueBody {
         types: ApplicationType::ALL
             .into_iter()
-            .map(|kind| ApplicationTypeBody { kind: kind.as_str(), label: kind.label(), fields: kind.fields().iter().map(field).collect() })
+            .map(|kind| ApplicationTypeBody {
+                kind: kind.as_str(),
+                label: kind.label(),
+                fields: kind.fields().iter().map(field).collect(),
+            })
             .collect(),
     }
 }

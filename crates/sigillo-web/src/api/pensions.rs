@@ -113,7 +113,10 @@ pub async fn list(State(state): State<AppState>, Ready(citizen): Ready) -> Resul
         (status = 403, description = "`pin_change_required`", body = ErrorBody),
     )
 )]
-pub async fn certificates(State(state): State<AppState>, Ready(citizen): Ready) -> Result<Json<TaxCertificatesBody>, AppError> {
+pub async fn certificates(
+    State(state): State<AppState>,
+    Ready(citizen): Ready,
+) -> Result<Json<TaxCertificatesBody>, AppError> {
     Ok(Json(TaxCertificatesBody { tax_certificates: lists(&state, &citizen).await?.tax_certificates }))
 }
 

@@ -28,7 +28,8 @@ async fn get_bytes(api: &Api, path: &str, token: &str) -> (u16, String, Vec<u8>)
     let root = api.base.trim_end_matches("/api/v1");
     let response = api.client.get(format!("{root}{path}")).bearer_auth(token).send().await.expect("GET");
     let status = response.status().as_u16();
-    let content_type = response.headers().get("content-type").and_then(|v| v.to_str().ok()).unwrap_or_default().to_owned();
+    let content_type =
+        response.headers().get("content-type").and_then(|v| v.to_str().ok()).unwrap_or_default().to_owned();
     (status, content_type, response.bytes().await.expect("body").to_vec())
 }
 
@@ -159,7 +160,8 @@ async fn the_catalogue_lists_every_application_with_its_fields(env: Env) {
         ]
     );
     let naspi = &types[0];
-    let fields: Vec<&str> = naspi["fields"].as_array().expect("fields").iter().filter_map(|f| f["name"].as_str()).collect();
+    let fields: Vec<&str> =
+        naspi["fields"].as_array().expect("fields").iter().filter_map(|f| f["name"].as_str()).collect();
     assert_eq!(fields, ["termination_date", "termination_reason", "employer", "iban"]);
     let reason = &naspi["fields"][1];
     assert_eq!(reason["kind"], "choice");

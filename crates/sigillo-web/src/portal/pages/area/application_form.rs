@@ -68,7 +68,8 @@ impl FieldView {
         match spec.kind {
             FieldKind::Choice(choices) => {
                 widget = "select";
-                options = choices.iter().map(|c| (c.0, if lang == sigillo_domain::Lang::It { c.1 } else { c.2 })).collect();
+                options =
+                    choices.iter().map(|c| (c.0, if lang == sigillo_domain::Lang::It { c.1 } else { c.2 })).collect();
             }
             FieldKind::Text { max } => maxlength = Some(max),
             FieldKind::Integer { .. } => inputmode = Some("numeric"),
@@ -187,7 +188,9 @@ pub async fn submit(
     let field_errors = |problems: &FormProblems| -> Vec<FieldError> {
         kind.fields()
             .iter()
-            .filter_map(|spec| problems.get(spec.name).map(|p| FieldError { id: spec.name.into(), message: p.message(tr.lang) }))
+            .filter_map(|spec| {
+                problems.get(spec.name).map(|p| FieldError { id: spec.name.into(), message: p.message(tr.lang) })
+            })
             .collect()
     };
     if !declared {
@@ -199,7 +202,8 @@ pub async fn submit(
         return render(ctx, &citizen, kind, StatusCode::UNPROCESSABLE_ENTITY, &values, errors, declared);
     }
     let data = Value::Object(values.clone());
-    let errors = match state.sigillo.submit_application(&citizen, kind.as_str(), &data, ctx.client_ip.as_deref()).await {
+    let errors = match state.sigillo.submit_application(&citizen, kind.as_str(), &data, ctx.client_ip.as_deref()).await
+    {
         Ok(application) => {
             return ctx.redirect(&format!("{HERE}?protocollo={}", urlencode(&application.protocol)));
         }

@@ -131,7 +131,8 @@ pub async fn certificate_pdf(State(state): State<AppState>, ctx: Ctx, Path(file)
         Ok(found) => found,
         Err(redirect) => return redirect,
     };
-    let Some(year) = file.strip_suffix(".pdf").and_then(|y| y.parse::<i32>().ok()).filter(|y| (1900..=2999).contains(y))
+    let Some(year) =
+        file.strip_suffix(".pdf").and_then(|y| y.parse::<i32>().ok()).filter(|y| (1900..=2999).contains(y))
     else {
         return not_found(ctx);
     };
