@@ -15,6 +15,7 @@ pub mod me;
 pub mod messages;
 pub mod otp;
 pub mod pin_request;
+pub mod pension_import;
 pub mod print_batch;
 pub mod recovery;
 pub mod registry_import;

@@ -21,6 +21,7 @@ on_both_backends!(
     someone_without_a_pension_is_told_so,
     the_catalogue_lists_every_application_with_its_fields,
     dispositivo_submits_a_naspi_checked_field_by_field,
+    an_administrator_loads_pension_slips_from_a_csv,
 );
 
 /// `GET` of a path outside `/api/v1`'s base (a `pdf_url`), as raw bytes.
@@ -254,7 +255,8 @@ async fn dispositivo_submits_a_naspi_checked_field_by_field(env: Env) {
     if let Some(text) = pdf_text(&pdf) {
         for needle in [
             protocol.as_str(),
-            "Data di cessazione del rapporto di lavoro",
+            "Data di cessazione",
+            "Motivo della cessazione",
             "Scadenza del contratto a termine",
             "Officine Rossi S.r.l.",
             "IT60 X054 2811 1010 0000 0123 456",
@@ -265,4 +267,43 @@ async fn dispositivo_submits_a_naspi_checked_field_by_field(env: Env) {
     let again = submit(good).await;
     assert_eq!(again.status, 201, "{again}");
     assert_ne!(again.body["protocol"], reply.body["protocol"], "protocols are unique");
+}
+
+async fn an_administrator_loads_pension_slips_from_a_csv(env: Env) {
+    let people = eligible_people(&env, 3);
+    let person = &people[0];
+    import_people(&env, &[person]);
+    let last_year = OffsetDateTime::now_utc().year() - 1;
+    let csv = format!(
+        "fiscal_code,year,month,kind,gross_cents,tax_cents,other_deductions_cents,net_cents\n\
+         {cf},{last_year},11,vecchiaia,150000,25000,0,125000\n\
+         {cf},{last_year},12,vecchiaia,300000,50000,1000,249000\n\
+         {cf},{last_year},12,reversibilita,40000,0,0,40000\n\
+         {unknown},{last_year},12,vecchiaia,100000,0,0,100000\n\
+         {cf2},{last_year},13,vecchiaia,1,0,0,1\n",
+        cf = person.cf(),
+        unknown = people[1].cf(),
+        cf2 = people[2].cf(),
+    );
+    let path = env.path("pensions.csv");
+    std::fs::write(&path, csv).expect("write");
+    let run = env.run(&["pensions", "import", path.to_str().expect("utf-8")]);
+    assert_eq!(run.code, 0, "{} {}", run.stdout, run.stderr);
+    assert_eq!(run.stdout.trim(), "imported 3 slips of 1 persons, rejected 2", "{}", run.stderr);
+    assert!(run.stderr.contains("line 6: month:"), "{}", run.stderr);
+    assert!(run.stderr.contains("persona non presente in anagrafica"), "{}", run.stderr);
+    let missing = env.run(&["pensions", "import", env.path("none.csv").to_str().expect("utf-8")]);
+    assert_eq!(missing.code, 1, "an unreadable file: {}", missing.stderr);
+
+    let server = serve(&env, &[]);
+    let api = Api::new(&server);
+    let token = activate(&api, &env, person, person.good_pin(0)).await;
+    let reply = api.get("/me/pension-slips", &token).await;
+    assert_eq!(reply.status, 200, "{reply}");
+    assert_eq!(reply.body["slips"].as_array().map(Vec::len), Some(3), "{reply}");
+    let cu = &reply.body["tax_certificates"][0];
+    assert_eq!(cu["year"], last_year, "{reply}");
+    assert_eq!(cu["months"], 2, "{reply}");
+    assert_eq!(cu["gross_cents"], 490_000, "{reply}");
+    assert_eq!(cu["net_cents"], 414_000, "{reply}");
 }
