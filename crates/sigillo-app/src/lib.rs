@@ -1,6 +1,8 @@
 //! Sigillo's use cases. Each module is one capability; none knows about HTTP or SQL.
 
+pub mod admin;
 pub mod audit_verify;
+pub mod backoffice;
 pub mod contacts;
 pub mod context;
 pub mod delivery;
@@ -13,6 +15,7 @@ pub mod issuance;
 pub mod login;
 pub mod me;
 pub mod messages;
+pub mod operators;
 pub mod otp;
 pub mod pin_request;
 pub mod pension_import;

@@ -13,11 +13,12 @@ use time::OffsetDateTime;
 use uuid::Uuid;
 
 use crate::application::{Application, ApplicationType};
-use crate::audit::{AuditEvent, StoredAuditEvent};
+use crate::audit::{AuditEvent, AuditFilter, StoredAuditEvent};
 use crate::contact::Contact;
 use crate::credential::Credential;
 use crate::fiscal_code::FiscalCode;
-use crate::outbox::{OutboundMessage, OutboxStats, QueuedMessage};
+use crate::operator::{IdentityCheck, Operator, OperatorSession};
+use crate::outbox::{OutboundMessage, OutboxStats, ParkedMessage, PrintBatchSummary, QueuedMessage};
 use crate::pension::PensionSlip;
 use crate::recovery::Recovery;
 use crate::registry::{ContributionYear, InsuredPerson};
@@ -63,7 +64,8 @@ pub trait RegistryStore: Send + Sync {
 /// Writes that must happen together, in one transaction, in this order: credential updates, then
 /// inserts (so a commit may end a credential and insert its successor for the same fiscal code),
 /// recoveries updated then inserted, contacts saved, letters cancelled, sessions ended and opened,
-/// login counters cleared, messages queued, audit appended.
+/// login counters cleared, operators inserted and updated, operator sessions ended and opened,
+/// identity checks recorded, messages queued, audit appended.
 #[derive(Debug, Clone, Default)]
 pub struct Changes {
     /// New credentials. A second live credential for the same fiscal code is a `Conflict`.
@@ -86,6 +88,15 @@ pub struct Changes {
     pub open_sessions: Vec<Session>,
     /// Resets these fiscal codes' login counters (after a success, a new PIN, an unlock).
     pub clear_attempts: Vec<FiscalCode>,
+    /// A second operator with the same username is a `Conflict`.
+    pub insert_operators: Vec<Operator>,
+    /// Written only if the stored version still equals `operator.version` (then `version + 1`);
+    /// otherwise the whole commit fails with `Conflict`.
+    pub update_operators: Vec<Operator>,
+    /// Operator sessions to end, by session id (already ended ones keep their end).
+    pub end_operator_sessions: Vec<Uuid>,
+    pub open_operator_sessions: Vec<OperatorSession>,
+    pub identity_checks: Vec<IdentityCheck>,
     pub messages: Vec<OutboundMessage>,
     pub audit: Vec<AuditEvent>,
 }
@@ -101,6 +112,11 @@ impl Changes {
             && self.end_sessions_of.is_empty()
             && self.open_sessions.is_empty()
             && self.clear_attempts.is_empty()
+            && self.insert_operators.is_empty()
+            && self.update_operators.is_empty()
+            && self.end_operator_sessions.is_empty()
+            && self.open_operator_sessions.is_empty()
+            && self.identity_checks.is_empty()
             && self.messages.is_empty()
             && self.audit.is_empty()
     }
@@ -199,6 +215,20 @@ pub trait OutboxStore: Send + Sync {
 
     /// The batch's PDF is safely written: wipes its letters' halves.
     async fn confirm_print_batch(&self, batch: &str) -> Result<(), StoreError>;
+
+    /// Parked messages, oldest first.
+    async fn parked_messages(&self, limit: u32) -> Result<Vec<ParkedMessage>, StoreError>;
+
+    /// A parked message goes back to the queue, due at `at`, its attempts counted from zero.
+    /// `false` when it is not parked (any more).
+    async fn retry_parked(&self, id: Uuid, at: OffsetDateTime) -> Result<bool, StoreError>;
+
+    /// A parked message is given up for good (`cancelled`) with the administrator's reason; its
+    /// secrets and text are wiped. `false` when it is not parked (any more).
+    async fn discard_parked(&self, id: Uuid, reason: &str) -> Result<bool, StoreError>;
+
+    /// Print batches, newest first.
+    async fn print_batches(&self, limit: u32) -> Result<Vec<PrintBatchSummary>, StoreError>;
 }
 
 /// Contacts added by citizens (saved through [`Changes::save_contacts`]).
@@ -238,6 +268,9 @@ pub trait AuditStore: Send + Sync {
 
     /// Appends entries outside any other change (e.g. a failed login, which changes no state).
     async fn append_audit(&self, events: Vec<AuditEvent>) -> Result<(), StoreError>;
+
+    /// Entries matching `filter`, newest first, at most `limit`.
+    async fn audit_search(&self, filter: &AuditFilter, limit: u32) -> Result<Vec<StoredAuditEvent>, StoreError>;
 }
 
 /// Submitted applications (domande).
@@ -273,6 +306,29 @@ pub trait PensionStore: Send + Sync {
     async fn pension_slips(&self, code: &FiscalCode) -> Result<Vec<PensionSlip>, StoreError>;
 }
 
+/// Back-office operators, their sessions and the identity documents they checked (written through
+/// [`Changes`]), and the work queues they read.
+#[async_trait]
+pub trait OperatorStore: Send + Sync {
+    async fn operator_by_username(&self, username: &str) -> Result<Option<Operator>, StoreError>;
+
+    async fn operator(&self, id: Uuid) -> Result<Option<Operator>, StoreError>;
+
+    /// Every operator, by username.
+    async fn operators(&self) -> Result<Vec<Operator>, StoreError>;
+
+    async fn operator_session_by_token_hash(&self, token_hash: &str) -> Result<Option<OperatorSession>, StoreError>;
+
+    /// Moves `last_seen_at` forward (never back); an ended or unknown session is left alone.
+    async fn touch_operator_session(&self, id: Uuid, at: OffsetDateTime) -> Result<(), StoreError>;
+
+    /// The identity documents checked for a citizen, newest first.
+    async fn identity_checks_of(&self, code: &FiscalCode, limit: u32) -> Result<Vec<IdentityCheck>, StoreError>;
+
+    /// Credentials waiting for a contact-center phone check, oldest first.
+    async fn awaiting_phone_check(&self, limit: u32) -> Result<Vec<Credential>, StoreError>;
+}
+
 /// Everything a Sigillo node needs from its database.
 #[async_trait]
 pub trait Store:
@@ -284,6 +340,7 @@ pub trait Store:
     + ContactStore
     + RecoveryStore
     + RateLimitStore
+    + OperatorStore
     + PensionStore
 {
     /// Creates or upgrades the schema; safe to run on every start and from several nodes at once.

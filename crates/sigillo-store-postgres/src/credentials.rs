@@ -42,6 +42,8 @@ UPDATE credentials SET state = $3, level = $4, pin_kind = $5, pin_hash = $6, pin
     version = version + 1
 WHERE id = $1 AND version = $2";
 
+pub(crate) const CREDENTIAL_COLUMNS: &str = credential_columns!();
+
 /// The predicate repeats the partial unique index's, so this is one probe of that index.
 const SELECT_LIVE: &str = concat!(
     "SELECT ",
@@ -108,7 +110,7 @@ UPDATE login_attempts SET consecutive_failures = 0, failures_since_success = 0, 
     version = version + 1
 WHERE fiscal_code = ANY($1)";
 
-fn credential_from_row(row: &PgRow) -> Result<Credential, StoreError> {
+pub(crate) fn credential_from_row(row: &PgRow) -> Result<Credential, StoreError> {
     let c = Columns::new(row, "credentials");
     Ok(Credential {
         id: c.get("id")?,

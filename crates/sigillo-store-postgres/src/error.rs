@@ -9,6 +9,8 @@ use sqlx::migrate::MigrateError;
 const LIVE_CREDENTIAL_INDEX: &str = "credentials_one_live";
 /// The unique constraint that allows a contact value once per citizen and kind (0003).
 const CONTACT_VALUE_CONSTRAINT: &str = "contacts_one_per_value";
+/// The unique constraint on operators' usernames (0005).
+const OPERATOR_USERNAME_CONSTRAINT: &str = "operators_one_per_username";
 
 pub(crate) fn store_error(err: sqlx::Error) -> StoreError {
     match err {
@@ -19,6 +21,9 @@ pub(crate) fn store_error(err: sqlx::Error) -> StoreError {
             }
             if code == "23505" && db.constraint() == Some(CONTACT_VALUE_CONSTRAINT) {
                 return StoreError::Conflict("the citizen already has this contact".to_owned());
+            }
+            if code == "23505" && db.constraint() == Some(OPERATOR_USERNAME_CONSTRAINT) {
+                return StoreError::Conflict("an operator with this username exists".to_owned());
             }
             let message = if code.starts_with("22") {
                 format!("invalid data (SQLSTATE {code})")

@@ -1,11 +1,13 @@
 //! Sigillo's stores on PostgreSQL, for production: several stateless nodes share one database.
 
+mod admin;
 mod applications;
 mod audit;
 mod commit;
 mod contacts;
 mod credentials;
 mod error;
+mod operators;
 mod outbox;
 mod pensions;
 #[cfg(test)]

@@ -18,7 +18,7 @@ use uuid::Uuid;
 
 use crate::codec::{Columns, micros, opt_micros, uuid_text};
 use crate::error::store_error;
-use crate::{SqliteStore, audit, contacts, outbox, recoveries, sessions};
+use crate::{SqliteStore, audit, contacts, operators, outbox, recoveries, sessions};
 
 macro_rules! credential_columns {
     () => {
@@ -26,6 +26,8 @@ macro_rules! credential_columns {
          first_half_hash, sunset_notice_at, created_at, updated_at, version"
     };
 }
+
+pub(crate) const CREDENTIAL_COLUMNS: &str = credential_columns!();
 
 // The WHERE repeats the live index's own, so SQLite answers from that index.
 pub(crate) const SELECT_LIVE: &str = concat!(
@@ -64,7 +66,7 @@ pub(crate) const SELECT_DUE_FOR_NOTICE: &str = concat!(
      AND expiry_notice_at IS NULL AND pin_set_at <= ? ORDER BY pin_set_at, id LIMIT ?"
 );
 
-fn credential_from_row(row: &SqliteRow) -> Result<Credential, StoreError> {
+pub(crate) fn credential_from_row(row: &SqliteRow) -> Result<Credential, StoreError> {
     let c = Columns::new(row, "credentials");
     Ok(Credential {
         id: c.uuid("id")?,
@@ -209,6 +211,21 @@ impl CredentialStore for SqliteStore {
         }
         for code in &changes.clear_attempts {
             clear_attempts(&mut tx, code).await?;
+        }
+        for operator in &changes.insert_operators {
+            operators::insert(&mut tx, operator).await?;
+        }
+        for operator in &changes.update_operators {
+            operators::update(&mut tx, operator).await?;
+        }
+        for id in &changes.end_operator_sessions {
+            operators::end_session(&mut tx, *id, now).await?;
+        }
+        for session in &changes.open_operator_sessions {
+            operators::insert_session(&mut tx, session).await?;
+        }
+        for check in &changes.identity_checks {
+            operators::insert_identity_check(&mut tx, check).await?;
         }
         for message in &changes.messages {
             outbox::insert(&mut tx, message).await?;

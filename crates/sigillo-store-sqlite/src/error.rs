@@ -18,6 +18,8 @@ const UNIQUE_FAILED: &str = "UNIQUE constraint failed: ";
 const LIVE_CREDENTIAL_KEY: &str = "credentials.fiscal_code";
 /// The columns SQLite names when a citizen's contact is saved twice.
 const CONTACT_KEY: &str = "contacts.fiscal_code, contacts.kind, contacts.value";
+/// The column SQLite names when a second operator takes a username.
+const OPERATOR_KEY: &str = "operators.username";
 
 pub(crate) fn store_error(err: sqlx::Error) -> StoreError {
     match err {
@@ -32,6 +34,9 @@ pub(crate) fn store_error(err: sqlx::Error) -> StoreError {
                     }
                     Some(CONTACT_KEY) => {
                         return StoreError::Conflict("the citizen already has this contact".to_owned());
+                    }
+                    Some(OPERATOR_KEY) => {
+                        return StoreError::Conflict("an operator with this username exists".to_owned());
                     }
                     _ => {}
                 }

@@ -4,12 +4,14 @@
 //! connection, so they queue in the pool instead of failing with `SQLITE_BUSY`, while reads use a
 //! separate pool that WAL mode lets run beside the writer.
 
+mod admin;
 mod applications;
 mod audit;
 mod codec;
 mod contacts;
 mod credentials;
 mod error;
+mod operators;
 mod outbox;
 mod pensions;
 mod rate_limits;

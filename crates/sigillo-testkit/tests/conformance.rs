@@ -64,8 +64,8 @@ on_every_backend!(
     ],
     attempts: [login_attempts_compare_and_swap, commit_clears_attempts, concurrent_attempts_one_wins],
     sessions: [session_life, end_sessions_of_credential],
-    outbox: [claims_hold_a_lease, delivery_retry_and_parking, concurrent_claims_do_not_overlap],
-    audit: [audit_chain, audit_of_citizen, concurrent_appends_keep_one_chain],
+    outbox: [claims_hold_a_lease, delivery_retry_and_parking, concurrent_claims_do_not_overlap, parked_messages_are_retried_or_discarded],
+    audit: [audit_chain, audit_of_citizen, concurrent_appends_keep_one_chain, audit_search_filters],
     applications: [application_protocols, concurrent_submissions_get_unique_protocols],
     contacts: [contact_life, duplicate_contact_conflicts],
     recoveries: [recovery_round_trip, recovery_updates_compare_and_swap, concurrent_confirmations_use_a_link_once],
@@ -74,8 +74,10 @@ on_every_backend!(
         cancelled_letter_is_never_printed,
         print_batches_are_confirmed,
         concurrent_print_claims_do_not_overlap,
+        print_batch_summaries,
     ],
     rate_limits: [hits_count_per_key, concurrent_hits_get_distinct_counts],
+    operators: [operator_life, identity_checks_and_phone_queue],
     pensions: [pension_slips_round_trip, pension_slips_all_or_nothing],
 );
 

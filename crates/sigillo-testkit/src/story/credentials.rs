@@ -149,10 +149,16 @@ pub async fn stale_update_conflicts<S: Store + Clone + 'static>(store: &S) {
         end_sessions_of: vec![current.id],
         open_sessions: vec![login],
         clear_attempts: vec![code],
+        insert_operators: vec![super::operators::operator("rolled.back", sigillo_domain::operator::Role::Desk)],
+        update_operators: Vec::new(),
+        end_operator_sessions: Vec::new(),
+        open_operator_sessions: Vec::new(),
+        identity_checks: Vec::new(),
         messages: vec![message(code, MessageKind::UpgradeOutcome, Channel::Email, at(30))],
         audit: vec![event(at(30), "credential_locked", &code, current.id)],
     };
     assert_conflict(store.commit(changes, at(30)).await, "an update from a stale version");
+    assert_eq!(store.operator_by_username("rolled.back").await.expect("operator"), None, "the operator is rolled back");
     assert_eq!(by_id(store, original.id).await, Some(current.clone()), "the credential is unchanged");
     assert_eq!(by_id(store, bystander.id).await, Some(bystander), "the commit's valid update is rolled back");
     assert_eq!(by_id(store, neighbours.id).await, None, "the commit's insert is rolled back");

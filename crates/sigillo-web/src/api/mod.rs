@@ -5,8 +5,9 @@ mod contacts;
 pub mod errors;
 pub mod extract;
 mod me;
+pub mod operator;
 mod pensions;
-mod pin_requests;
+pub(crate) mod pin_requests;
 mod public;
 mod services;
 mod sessions;
@@ -42,6 +43,29 @@ pub fn router() -> Router<AppState> {
         .route("/me/contributions.pdf", get(services::contributions_pdf))
         .route("/me/applications", post(services::submit_application))
         .route("/me/applications/{protocol}/receipt.pdf", get(services::receipt))
+        .route("/operator/sessions", post(operator::sessions::create))
+        .route("/operator/sessions/current", axum::routing::delete(operator::sessions::delete_current))
+        .route("/operator/sessions/current/totp", post(operator::sessions::second_factor))
+        .route("/operator/me", get(operator::sessions::me))
+        .route("/operator/citizens/{fiscal_code}", get(operator::work::citizen))
+        .route("/operator/citizens/{fiscal_code}/identity-checks", post(operator::work::identity_check))
+        .route("/operator/citizens/{fiscal_code}/pin-mailer", post(operator::work::pin_mailer))
+        .route("/operator/citizens/{fiscal_code}/revocation", post(operator::work::revoke))
+        .route("/operator/citizens/{fiscal_code}/unlock", post(operator::work::unlock))
+        .route("/operator/pin-requests", post(operator::work::request_pin))
+        .route("/operator/phone-checks", get(operator::work::phone_checks))
+        .route("/operator/phone-checks/{id}/confirm", post(operator::work::confirm))
+        .route("/operator/phone-checks/{id}/reject", post(operator::work::reject))
+        .route("/operator/audit", get(operator::admin::audit))
+        .route("/operator/audit/verification", post(operator::admin::verify))
+        .route("/operator/outbox/parked", get(operator::admin::parked))
+        .route("/operator/outbox/{id}/retry", post(operator::admin::retry))
+        .route("/operator/outbox/{id}/discard", post(operator::admin::discard))
+        .route("/operator/print-batches", get(operator::admin::batches).post(operator::admin::create_batch))
+        .route("/operator/print-batches/{batch}/letters.pdf", get(operator::admin::batch_pdf))
+        .route("/operator/print-batches/{batch}/manifest.csv", get(operator::admin::batch_manifest))
+        .route("/operator/print-batches/{batch}/confirmation", post(operator::admin::confirm_batch))
+        .route("/operator/policy", get(operator::admin::policy))
         .route("/me/pension-slips", get(pensions::list))
         .route("/me/pension-slips/{year}/{file}", get(pensions::slip_pdf))
         .route("/me/tax-certificates", get(pensions::certificates))
@@ -82,6 +106,30 @@ pub fn router() -> Router<AppState> {
         services::contributions_pdf,
         services::submit_application,
         services::receipt,
+        operator::sessions::create,
+        operator::sessions::second_factor,
+        operator::sessions::delete_current,
+        operator::sessions::me,
+        operator::work::citizen,
+        operator::work::identity_check,
+        operator::work::pin_mailer,
+        operator::work::request_pin,
+        operator::work::revoke,
+        operator::work::unlock,
+        operator::work::phone_checks,
+        operator::work::confirm,
+        operator::work::reject,
+        operator::admin::audit,
+        operator::admin::verify,
+        operator::admin::parked,
+        operator::admin::retry,
+        operator::admin::discard,
+        operator::admin::batches,
+        operator::admin::create_batch,
+        operator::admin::batch_pdf,
+        operator::admin::batch_manifest,
+        operator::admin::confirm_batch,
+        operator::admin::policy,
         pensions::list,
         pensions::certificates,
         pensions::slip_pdf,
@@ -97,6 +145,7 @@ pub fn router() -> Router<AppState> {
         (name = "contacts", description = "The citizen's contacts and their verification"),
         (name = "me", description = "The citizen's own PIN"),
         (name = "services", description = "Online services, gated by level"),
+        (name = "operator", description = "Back-office: operator login with a TOTP second factor, and each role's work"),
     )
 )]
 pub struct ApiDoc;
