@@ -173,6 +173,8 @@ const areaStates = [
   ['/area-riservata/accessi', (page, lang) => open(page, server, '/area-riservata/accessi', { lang })],
   // For a PIN ordinario the applications page explains the upgrade, with status 403 as the API.
   ['/area-riservata/domande', (page, lang) => open(page, server, '/area-riservata/domande', { lang, status: [200, 403] })],
+  ['/area-riservata/domande/nuova/naspi', (page, lang) => open(page, server, '/area-riservata/domande/nuova/naspi', { lang, status: [200, 403] })],
+  ['/area-riservata/pensione', (page, lang) => open(page, server, '/area-riservata/pensione', { lang })],
   ['/converti-pin logged in', (page, lang) => open(page, server, '/converti-pin', { lang })],
   ['/revoca-pin logged in', (page, lang) => open(page, server, '/revoca-pin', { lang })],
   ['/aiuto logged in', (page, lang) => open(page, server, '/aiuto', { lang })],

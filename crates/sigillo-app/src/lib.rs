@@ -18,6 +18,7 @@ pub mod messages;
 pub mod operators;
 pub mod otp;
 pub mod pin_request;
+pub mod pension_import;
 pub mod print_batch;
 pub mod recovery;
 pub mod registry_import;

@@ -1,6 +1,6 @@
 //! Sigillo's printed documents as A4 PDFs: the letter with the second half of a PIN (alone or as a
-//! print batch), the sealed PIN envelope printed at a desk, the receipt of an application and the
-//! contribution statement.
+//! print batch), the sealed PIN envelope printed at a desk, the receipt of an application, the
+//! contribution statement, and a pensioner's monthly slip and yearly tax certificate (CU).
 //!
 //! Every function is pure: data in, PDF bytes out, no I/O, no knowledge of HTTP or SQL, so the
 //! delivery worker, the portal and the back-office can all call them and the tests can read what
@@ -15,6 +15,7 @@ mod letter;
 mod mailer;
 mod metrics;
 mod page;
+mod pension;
 mod receipt;
 mod statement;
 
@@ -23,5 +24,6 @@ mod testing;
 
 pub use letter::{PinLetter, PostalAddress, pin_letter, pin_letters_batch};
 pub use mailer::{PinMailer, pin_mailer};
+pub use pension::{PayslipLine, PensionPayslip, PensionTaxCertificate, pension_payslip, pension_tax_certificate};
 pub use receipt::{ApplicationReceipt, application_receipt};
 pub use statement::{ContributionStatement, contribution_statement};

@@ -9,6 +9,7 @@ pub mod lang;
 pub mod oidc;
 pub mod operator;
 pub mod outbox;
+pub mod pension;
 pub mod pin;
 pub mod rate_limit;
 pub mod recovery;

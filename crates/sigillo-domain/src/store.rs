@@ -19,6 +19,7 @@ use crate::credential::Credential;
 use crate::fiscal_code::FiscalCode;
 use crate::operator::{IdentityCheck, Operator, OperatorSession};
 use crate::outbox::{OutboundMessage, OutboxStats, ParkedMessage, PrintBatchSummary, QueuedMessage};
+use crate::pension::PensionSlip;
 use crate::recovery::Recovery;
 use crate::registry::{ContributionYear, InsuredPerson};
 use crate::session::Session;
@@ -293,6 +294,18 @@ pub trait ApplicationStore: Send + Sync {
     async fn applications_of(&self, code: &FiscalCode) -> Result<Vec<Application>, StoreError>;
 }
 
+/// Pension payments of the registry's pensioners (the cedolino's lines; the CU is derived).
+#[async_trait]
+pub trait PensionStore: Send + Sync {
+    /// Replaces all the pension slips of each listed person, in one transaction. Every fiscal code
+    /// must already be in the registry; a list may not hold the same year, month and kind twice.
+    /// When the slice holds the same fiscal code twice, the later list wins.
+    async fn replace_pension_slips(&self, slips: &[(FiscalCode, Vec<PensionSlip>)]) -> Result<(), StoreError>;
+
+    /// A person's slips, newest month first, then by kind (in [`crate::pension::PensionKind`] order).
+    async fn pension_slips(&self, code: &FiscalCode) -> Result<Vec<PensionSlip>, StoreError>;
+}
+
 /// Back-office operators, their sessions and the identity documents they checked (written through
 /// [`Changes`]), and the work queues they read.
 #[async_trait]
@@ -319,7 +332,16 @@ pub trait OperatorStore: Send + Sync {
 /// Everything a Sigillo node needs from its database.
 #[async_trait]
 pub trait Store:
-    RegistryStore + CredentialStore + OutboxStore + AuditStore + ApplicationStore + ContactStore + RecoveryStore + RateLimitStore + OperatorStore
+    RegistryStore
+    + CredentialStore
+    + OutboxStore
+    + AuditStore
+    + ApplicationStore
+    + ContactStore
+    + RecoveryStore
+    + RateLimitStore
+    + OperatorStore
+    + PensionStore
 {
     /// Creates or upgrades the schema; safe to run on every start and from several nodes at once.
     async fn migrate(&self) -> Result<(), StoreError>;

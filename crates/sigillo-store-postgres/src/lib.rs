@@ -9,6 +9,7 @@ mod credentials;
 mod error;
 mod operators;
 mod outbox;
+mod pensions;
 #[cfg(test)]
 mod plans;
 mod rate_limits;

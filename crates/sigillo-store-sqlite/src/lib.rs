@@ -13,6 +13,7 @@ mod credentials;
 mod error;
 mod operators;
 mod outbox;
+mod pensions;
 mod rate_limits;
 mod recoveries;
 mod registry;

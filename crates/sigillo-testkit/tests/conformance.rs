@@ -78,6 +78,7 @@ on_every_backend!(
     ],
     rate_limits: [hits_count_per_key, concurrent_hits_get_distinct_counts],
     operators: [operator_life, identity_checks_and_phone_queue],
+    pensions: [pension_slips_round_trip, pension_slips_all_or_nothing],
 );
 
 #[tokio::test]

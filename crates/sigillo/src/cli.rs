@@ -22,6 +22,9 @@ pub enum Command {
     /// The insured-person registry.
     #[command(subcommand)]
     Registry(RegistryCommand),
+    /// Pensioners' monthly slips (cedolini; the Certificazione Unica is derived from them).
+    #[command(subcommand)]
+    Pensions(PensionsCommand),
     /// Codice fiscale tools.
     #[command(subcommand, name = "fiscal-code")]
     FiscalCode(FiscalCodeCommand),
@@ -82,6 +85,14 @@ pub enum RegistryCommand {
     Import { file: PathBuf },
     /// Print one stored person as JSON.
     Show { code: String },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum PensionsCommand {
+    /// Load slips from a CSV file (`fiscal_code,year,month,kind,gross_cents,tax_cents,
+    /// other_deductions_cents,net_cents`, one person's rows together): each person named gets
+    /// exactly the file's slips.
+    Import { file: PathBuf },
 }
 
 #[derive(Debug, Subcommand)]

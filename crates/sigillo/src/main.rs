@@ -40,6 +40,7 @@ fn main() -> ExitCode {
             Command::Serve => commands::serve::run(&config).await,
             Command::Migrate => commands::migrate(&config).await,
             Command::Registry(command) => commands::registry::run(&config, command).await,
+            Command::Pensions(command) => commands::pensions::run(&config, command).await,
             Command::Demo(command) => commands::demo::run(&config, command).await,
             Command::Audit(command) => commands::audit::run(&config, command).await,
             Command::Letters(command) => commands::letters::run(&config, command).await,

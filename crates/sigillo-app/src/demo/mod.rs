@@ -7,10 +7,14 @@
 //! [`seed`] or written as CSV with [`write_csv`]. Every person passes the registry's own rules
 //! ([`InsuredPerson::from_row`]), so a demo CSV imports without rejections.
 //!
+//! Persons of pension age also get monthly pension slips (see [`pensions`]), from which their
+//! tax certificates (CU) are derived.
+//!
 //! Designed shares: about 10% under 52 weeks (not eligible online), 6% resident abroad, 7% born
 //! abroad, 85% with a mobile, 90% with an e-mail, everyone with at least one of the two.
 
 mod generator;
+pub mod pensions;
 // Tables, laid out by hand.
 #[rustfmt::skip]
 mod names;
@@ -23,6 +27,7 @@ use std::io::Write;
 
 use anyhow::Context;
 use sigillo_domain::fiscal_code::FiscalCode;
+use sigillo_domain::pension::PensionSlip;
 use sigillo_domain::registry::{COLUMNS, ContributionYear, InsuredPerson};
 use sigillo_domain::store::Store;
 use time::Date;
@@ -65,11 +70,19 @@ enum Kind {
     NoMobile,
     Omocode,
     BornAbroad,
+    Pensioner,
 }
 
 impl Kind {
-    const ALL: [Kind; 6] =
-        [Kind::Eligible, Kind::Under52Weeks, Kind::ResidentAbroad, Kind::NoMobile, Kind::Omocode, Kind::BornAbroad];
+    const ALL: [Kind; 7] = [
+        Kind::Eligible,
+        Kind::Under52Weeks,
+        Kind::ResidentAbroad,
+        Kind::NoMobile,
+        Kind::Omocode,
+        Kind::BornAbroad,
+        Kind::Pensioner,
+    ];
 
     fn note(self) -> &'static str {
         match self {
@@ -79,10 +92,12 @@ impl Kind {
             Kind::NoMobile => "senza cellulare: prima metà via e-mail",
             Kind::Omocode => "codice omocodico",
             Kind::BornAbroad => "nato all'estero (codice Z)",
+            Kind::Pensioner => "pensionato/a: cedolini e Certificazione Unica",
         }
     }
 
-    fn fits(self, p: &InsuredPerson) -> bool {
+    /// Whether `p` shows this kind; `pensioner`: the person has pension slips.
+    fn fits(self, p: &InsuredPerson, pensioner: bool) -> bool {
         let eligible = p.contribution_weeks >= 52;
         let plain = !p.residence.is_abroad() && !p.fiscal_code.is_omocode() && !p.birth_place.starts_with('Z');
         match self {
@@ -92,6 +107,7 @@ impl Kind {
             Kind::NoMobile => eligible && !p.residence.is_abroad() && p.mobile.is_none() && p.email.is_some(),
             Kind::Omocode => eligible && p.fiscal_code.is_omocode(),
             Kind::BornAbroad => eligible && !p.residence.is_abroad() && p.birth_place.starts_with('Z'),
+            Kind::Pensioner => eligible && plain && pensioner && p.mobile.is_some() && p.email.is_some(),
         }
     }
 }
@@ -103,9 +119,9 @@ struct ShowcasePicker {
 }
 
 impl ShowcasePicker {
-    fn consider(&mut self, person: &InsuredPerson) {
+    fn consider(&mut self, person: &InsuredPerson, pensioner: bool) {
         for (slot, kind) in self.found.iter_mut().zip(Kind::ALL) {
-            if slot.is_none() && kind.fits(person) {
+            if slot.is_none() && kind.fits(person, pensioner) {
                 *slot = Some(Showcase {
                     fiscal_code: person.fiscal_code,
                     name: format!("{} {}", person.given_name, person.family_name),
@@ -125,8 +141,8 @@ impl ShowcasePicker {
     }
 }
 
-/// Fills `store` with `count` synthetic persons and their contribution histories, in batches of
-/// 2,000 per transaction. Persons are upserted by fiscal code: seeding twice with the same seed
+/// Fills `store` with `count` synthetic persons, their contribution histories and (for those of
+/// pension age) their pension slips, in batches of 2,000 per transaction. Persons are upserted by fiscal code: seeding twice with the same seed
 /// rewrites the same persons. Refusing a registry that is not empty is the caller's choice.
 pub async fn seed(store: &dyn Store, count: u64, seed: u64, today: Date) -> anyhow::Result<SeedReport> {
     let mut generator = DemoGenerator::new(seed, today);
@@ -134,20 +150,25 @@ pub async fn seed(store: &dyn Store, count: u64, seed: u64, today: Date) -> anyh
     let mut inserted = 0u64;
     let mut persons = Vec::with_capacity(SEED_BATCH);
     let mut histories: Vec<(FiscalCode, Vec<ContributionYear>)> = Vec::with_capacity(SEED_BATCH);
+    let mut pension_lists: Vec<(FiscalCode, Vec<PensionSlip>)> = Vec::new();
     while inserted < count {
         let batch = usize::try_from(count - inserted).unwrap_or(SEED_BATCH).min(SEED_BATCH);
         persons.clear();
         histories.clear();
+        pension_lists.clear();
         for _ in 0..batch {
             let (person, history) = generator.person()?;
+            let slips = pensions::pension_slips(&person, today);
             if !picker.done() {
-                picker.consider(&person);
+                picker.consider(&person, !slips.is_empty());
             }
             histories.push((person.fiscal_code, history));
+            pension_lists.push((person.fiscal_code, slips));
             persons.push(person);
         }
         store.upsert_persons(&persons).await.context("storing demo persons")?;
         store.replace_contributions(&histories).await.context("storing demo contribution histories")?;
+        store.replace_pension_slips(&pension_lists).await.context("storing demo pension slips")?;
         inserted += batch as u64;
         tracing::debug!(inserted, count, "demo registry batch stored");
     }

@@ -142,12 +142,13 @@ fn shares_are_roughly_as_designed() {
 
 #[test]
 fn the_first_persons_are_one_of_each_showcase_kind() {
+    // The generator opens with one of each kind but the pensioner (who comes by age, later).
     let mut picker = ShowcasePicker::default();
-    for (person, _) in generate(6, Kind::ALL.len()) {
-        picker.consider(&person);
+    for (person, _) in generate(6, Kind::ALL.len() - 1) {
+        picker.consider(&person, false);
     }
     let notes: Vec<_> = picker.finish().iter().map(|s| s.note).collect();
-    assert_eq!(notes, Kind::ALL.map(Kind::note));
+    assert_eq!(notes, Kind::ALL[..Kind::ALL.len() - 1].iter().map(|k| k.note()).collect::<Vec<_>>());
 }
 
 #[test]
@@ -194,7 +195,17 @@ async fn seed_and_check(store: &dyn Store) {
         let mut stored = store.contributions(&code).await.unwrap();
         stored.sort_by(|a, b| (a.year, &a.employer).cmp(&(b.year, &b.employer)));
         assert_eq!(&stored, history, "{code}");
+        let slips = pensions::pension_slips(person, TODAY);
+        let mut stored = store.pension_slips(&code).await.unwrap();
+        stored.reverse();
+        assert_eq!(
+            stored.iter().map(|s| (s.year(), s.month())).collect::<Vec<_>>(),
+            slips.iter().map(|s| (s.year(), s.month())).collect::<Vec<_>>(),
+            "{code}"
+        );
     }
+    let pensioner = report.showcase.last().unwrap();
+    assert!(!store.pension_slips(&pensioner.fiscal_code).await.unwrap().is_empty(), "the pensioner shown has slips");
     let first = &report.showcase[0];
     assert!(first.to_string().starts_with(first.fiscal_code.as_str()), "{first}");
 }

@@ -13,6 +13,7 @@ pub mod credentials;
 pub mod letters;
 pub mod operators;
 pub mod outbox;
+pub mod pensions;
 pub mod rate_limits;
 pub mod recoveries;
 pub mod registry;

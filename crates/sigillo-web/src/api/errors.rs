@@ -182,6 +182,17 @@ impl From<ApplicationError> for AppError {
                 "I dati della domanda non sono validi.",
             )
             .field("data", "Un oggetto JSON di al massimo 32 KB."),
+            ApplicationError::InvalidFields(problems) => {
+                let mut e = AppError::new(
+                    StatusCode::UNPROCESSABLE_ENTITY,
+                    "invalid_input",
+                    "Alcuni dati della domanda non sono corretti: li controlli e riprovi.",
+                );
+                for (field, problem) in problems {
+                    e.fields.insert(field, problem.message(Lang::It));
+                }
+                e
+            }
             ApplicationError::Store(e) => e.into(),
         }
     }

@@ -1,10 +1,12 @@
 //! The JSON API under `/api/v1` (API.md), with its OpenAPI document generated from the handlers.
 
+mod catalogue;
 mod contacts;
 pub mod errors;
 pub mod extract;
 mod me;
 pub mod operator;
+mod pensions;
 pub(crate) mod pin_requests;
 mod public;
 mod services;
@@ -64,6 +66,11 @@ pub fn router() -> Router<AppState> {
         .route("/operator/print-batches/{batch}/manifest.csv", get(operator::admin::batch_manifest))
         .route("/operator/print-batches/{batch}/confirmation", post(operator::admin::confirm_batch))
         .route("/operator/policy", get(operator::admin::policy))
+        .route("/me/pension-slips", get(pensions::list))
+        .route("/me/pension-slips/{year}/{file}", get(pensions::slip_pdf))
+        .route("/me/tax-certificates", get(pensions::certificates))
+        .route("/me/tax-certificates/{file}", get(pensions::certificate_pdf))
+        .route("/applications/catalogue", get(catalogue::catalogue))
         .route("/openapi.json", get(openapi_json))
         .fallback(|| async { AppError::not_found() })
         .method_not_allowed_fallback(|| async {
@@ -123,6 +130,11 @@ pub fn router() -> Router<AppState> {
         operator::admin::batch_manifest,
         operator::admin::confirm_batch,
         operator::admin::policy,
+        pensions::list,
+        pensions::certificates,
+        pensions::slip_pdf,
+        pensions::certificate_pdf,
+        catalogue::catalogue,
     ),
     components(schemas(ErrorBody)),
     modifiers(&BearerAuth),

@@ -61,7 +61,11 @@ pub struct ApplicationBody {
     /// `riscatto_laurea`, `versamenti_volontari`, `domanda_pensione`.
     #[serde(rename = "type")]
     pub kind: String,
-    /// The application's form fields.
+    /// The application's form: `{field: value}` with the fields `GET /api/v1/applications/catalogue`
+    /// lists for the type (values as strings, or numbers for integers and amounts). Each refused
+    /// field is named in the 422's `fields` with its reason. For example, `naspi`:
+    /// `{"termination_date": "2026-11-02", "termination_reason": "licenziamento",
+    /// "employer": "Acme S.p.A.", "iban": "IT60X0542811101000000123456"}`.
     #[schema(value_type = Object)]
     pub data: serde_json::Value,
 }
@@ -84,7 +88,7 @@ pub struct ApplicationCreated {
         (status = 201, body = ApplicationCreated),
         (status = 401, body = ErrorBody),
         (status = 403, description = "`level_insufficient` (needs a PIN dispositivo) or `pin_change_required`", body = ErrorBody),
-        (status = 422, description = "`invalid_input`", body = ErrorBody),
+        (status = 422, description = "`invalid_input`: `fields` names each refused field of `data` (or `type`) with its reason", body = ErrorBody),
     )
 )]
 pub async fn submit_application(
@@ -124,7 +128,7 @@ pub async fn receipt(
     }
 }
 
-fn pdf_response(pdf: Vec<u8>, filename: &str) -> Response {
+pub(super) fn pdf_response(pdf: Vec<u8>, filename: &str) -> Response {
     let disposition = format!("attachment; filename=\"{}\"", filename.replace(['"', '\\', '/'], "_"));
     ([(header::CONTENT_TYPE, "application/pdf".to_owned()), (header::CONTENT_DISPOSITION, disposition)], pdf).into_response()
 }

@@ -6,6 +6,7 @@ pub mod demo;
 pub mod fiscal_code;
 pub mod letters;
 pub mod operator;
+pub mod pensions;
 pub mod registry;
 pub mod serve;
 

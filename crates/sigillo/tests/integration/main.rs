@@ -32,3 +32,4 @@ mod recovery_secrets;
 mod revocation_health_card;
 mod sunset_dates;
 mod pin_expiry_notice;
+mod services_pension_applications;

@@ -219,11 +219,21 @@ pub static TEXTS: &[(&str, &str, &str)] = &[
     ("area_apps_receipt_short", "Scarica (PDF)", "Download (PDF)"),
     ("area_apps_new_title", "Presenta una domanda", "Submit an application"),
     ("area_apps_choose", "Scelga…", "Choose…"),
-    ("area_apps_note", "Note (facoltative)", "Notes (optional)"),
     (
-        "area_apps_note_hint",
-        "Al massimo 2000 caratteri: ad esempio il periodo o i familiari a cui si riferisce la domanda.",
-        "At most 2000 characters: for example the period or the family members the application is about.",
+        "area_apps_choose_type",
+        "Scelga la domanda da presentare: ognuna chiede solo i dati che le servono.",
+        "Choose the application to submit: each asks only for the data it needs.",
+    ),
+    (
+        "area_apps_form_intro",
+        "Compili i campi e confermi la dichiarazione. Riceverà subito il numero di protocollo e la ricevuta in PDF.",
+        "Fill in the fields and confirm the declaration. You get the protocol number and the PDF receipt at once.",
+    ),
+    ("area_apps_back", "Torna alle mie domande", "Back to my applications"),
+    (
+        "area_apps_err_form",
+        "Non è stato possibile leggere il modulo: lo compili di nuovo.",
+        "The form could not be read: please fill it in again.",
     ),
     (
         "area_apps_declaration",
@@ -232,12 +242,6 @@ pub static TEXTS: &[(&str, &str, &str)] = &[
     ),
     ("area_apps_submit", "Presenta la domanda", "Submit the application"),
     ("area_apps_submitted", "Domanda presentata. Numero di protocollo:", "Application submitted. Protocol number:"),
-    ("area_apps_err_type", "Scelga il tipo di domanda.", "Choose the kind of application."),
-    (
-        "area_apps_err_note",
-        "Le note possono avere al massimo 2000 caratteri.",
-        "Notes may have at most 2000 characters.",
-    ),
     (
         "area_apps_err_declaration",
         "Per presentare la domanda deve confermare la dichiarazione.",
@@ -255,6 +259,46 @@ pub static TEXTS: &[(&str, &str, &str)] = &[
         "Authorisation for voluntary contributions",
     ),
     ("area_app_domanda_pensione", "Domanda di pensione", "Pension application"),
+    // Pension: /area-riservata/pensione.
+    ("area_pension_title", "Cedolino e Certificazione Unica", "Pension slips and tax certificate"),
+    (
+        "area_pension_none",
+        "Non risultano pensioni a Suo nome: il cedolino e la Certificazione Unica (CU) sono disponibili per chi riceve una pensione dall'Istituto.",
+        "There is no pension in your name: pension slips and the tax certificate (CU) are available to those who receive a pension from the Institute.",
+    ),
+    (
+        "area_pension_intro",
+        "Il cedolino di ogni mese e la Certificazione Unica di ogni anno concluso, da scaricare in PDF. Gli importi sono in euro.",
+        "The slip of every month and the tax certificate of every year that is over, to download as PDF. Amounts are in euro.",
+    ),
+    ("area_pension_cu_title", "Certificazione Unica (CU)", "Tax certificate (Certificazione Unica, CU)"),
+    (
+        "area_pension_cu_none",
+        "La Certificazione Unica sarà disponibile dopo la fine dell'anno.",
+        "The tax certificate will be available once the year is over.",
+    ),
+    (
+        "area_pension_cu_caption",
+        "Certificazioni Unica per anno di reddito, dalla più recente",
+        "Tax certificates by income year, newest first",
+    ),
+    ("area_pension_cu_short", "Certificazione Unica", "Tax certificate"),
+    ("area_pension_slips_title", "Cedolini della pensione", "Pension slips"),
+    (
+        "area_pension_slips_caption",
+        "Cedolini per mese di pagamento, dal più recente",
+        "Slips by month of payment, newest first",
+    ),
+    ("area_pension_slip_short", "Cedolino", "Slip"),
+    ("area_pension_income_year", "Anno di reddito", "Income year"),
+    ("area_pension_months", "Mesi", "Months"),
+    ("area_pension_month", "Mese", "Month"),
+    ("area_pension_kind", "Pensione", "Pension"),
+    ("area_pension_gross", "Lordo", "Gross"),
+    ("area_pension_tax", "Ritenute IRPEF", "Income tax withheld"),
+    ("area_pension_withheld", "Trattenute", "Deductions"),
+    ("area_pension_net", "Netto", "Net"),
+    ("area_pension_document", "Documento", "Document"),
     // Upgrade: /converti-pin.
     ("area_up_title", "Converti il PIN in PIN dispositivo", "Upgrade to a PIN dispositivo"),
     (

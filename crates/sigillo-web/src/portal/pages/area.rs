@@ -1,13 +1,16 @@
-//! Reserved-area services and information pages: contacts, access history and applications under
+//! Reserved-area services and information pages: contacts, access history, applications and the
+//! pensioner's slips under
 //! `/area-riservata/…`, `/converti-pin`, `/aiuto`, and the demo mailbox `/demo/posta`.
 
 mod access;
+mod application_form;
 mod applications;
 mod clock;
 mod contacts;
 mod events;
 mod info;
 mod mailbox;
+mod pension;
 
 use askama::Template;
 use axum::Router;
@@ -27,8 +30,12 @@ pub fn routes() -> Router<AppState> {
         .route("/area-riservata/recapiti/{id}/codice", post(contacts::resend))
         .route("/area-riservata/recapiti/{id}/rimuovi", post(contacts::remove))
         .route("/area-riservata/accessi", get(access::page))
-        .route("/area-riservata/domande", get(applications::page).post(applications::submit))
+        .route("/area-riservata/domande", get(applications::page).post(applications::choose))
+        .route("/area-riservata/domande/nuova/{kind}", get(application_form::page).post(application_form::submit))
         .route("/area-riservata/domande/{protocol}/ricevuta.pdf", get(applications::receipt))
+        .route("/area-riservata/pensione", get(pension::page))
+        .route("/area-riservata/pensione/cedolino/{year}/{file}", get(pension::slip_pdf))
+        .route("/area-riservata/pensione/cu/{file}", get(pension::certificate_pdf))
         .route("/converti-pin", get(info::upgrade))
         .route("/aiuto", get(info::help))
         .route("/demo/posta", get(mailbox::page))

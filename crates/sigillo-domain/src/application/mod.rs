@@ -1,4 +1,8 @@
-//! Online applications (domande), which need a PIN dispositivo (SPEC 5).
+//! Online applications (domande), which need a PIN dispositivo (SPEC 5): the types, their forms
+//! ([`catalogue`]: the fields each asks, checked by [`fields`]) and protocol numbers.
+
+pub mod catalogue;
+pub mod fields;
 
 use std::fmt;
 
@@ -78,7 +82,7 @@ pub struct Application {
     pub protocol: String,
     pub fiscal_code: FiscalCode,
     pub kind: ApplicationType,
-    /// The form's fields as a JSON object (validated by the use case).
+    /// The form's fields as a JSON object `{field: normalised value}` (see [`catalogue::validate`]).
     pub data: String,
     pub submitted_at: OffsetDateTime,
 }
