@@ -15,6 +15,7 @@ mod recoveries;
 mod registry;
 mod row;
 mod sessions;
+mod upgrades;
 
 use std::fmt;
 use std::str::FromStr;

@@ -18,3 +18,4 @@ pub mod recoveries;
 pub mod registry;
 pub mod sessions;
 pub mod support;
+pub mod upgrades;
