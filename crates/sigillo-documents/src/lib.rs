@@ -1,6 +1,6 @@
 //! Sigillo's printed documents as A4 PDFs: the letter with the second half of a PIN (alone or as a
-//! print batch), the sealed PIN envelope printed at a desk, the receipt of an application and the
-//! contribution statement.
+//! print batch), the sealed PIN envelope printed at a desk, the receipt of an application, the
+//! contribution statement and the form to convert a PIN into a PIN dispositivo.
 //!
 //! Every function is pure: data in, PDF bytes out, no I/O, no knowledge of HTTP or SQL, so the
 //! delivery worker, the portal and the back-office can all call them and the tests can read what
@@ -17,6 +17,7 @@ mod metrics;
 mod page;
 mod receipt;
 mod statement;
+mod upgrade_form;
 
 #[cfg(test)]
 mod testing;
@@ -25,3 +26,4 @@ pub use letter::{PinLetter, PostalAddress, pin_letter, pin_letters_batch};
 pub use mailer::{PinMailer, pin_mailer};
 pub use receipt::{ApplicationReceipt, application_receipt};
 pub use statement::{ContributionStatement, contribution_statement};
+pub use upgrade_form::{UpgradeForm, upgrade_form};

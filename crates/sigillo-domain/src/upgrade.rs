@@ -150,7 +150,9 @@ impl FileError {
         match self {
             FileError::Missing => "Allegare il file.",
             FileError::Empty => "Il file è vuoto.",
-            FileError::TooLarge => "Il file supera 5 MB: lo riduca (ad esempio una foto a risoluzione più bassa) e riprovi.",
+            FileError::TooLarge => {
+                "Il file supera 5 MB: lo riduca (ad esempio una foto a risoluzione più bassa) e riprovi."
+            }
             FileError::UnknownType => "Il file non è un PDF, un JPEG o un PNG.",
         }
     }
@@ -159,7 +161,9 @@ impl FileError {
         match self {
             FileError::Missing => "Attach the file.",
             FileError::Empty => "The file is empty.",
-            FileError::TooLarge => "The file is larger than 5 MB: make it smaller (for example a lower-resolution photo) and try again.",
+            FileError::TooLarge => {
+                "The file is larger than 5 MB: make it smaller (for example a lower-resolution photo) and try again."
+            }
             FileError::UnknownType => "The file is not a PDF, JPEG or PNG.",
         }
     }
@@ -327,7 +331,9 @@ mod tests {
         assert_eq!(FileType::sniff(&[0xFF, 0xD8, 0xFF, 0xE0, 0, 0x10, b'J', b'F']), Some(FileType::Jpeg));
         assert_eq!(FileType::sniff(PNG), Some(FileType::Png));
         // Names and declared types do not count: these are not what they would claim to be.
-        for other in [&b"<html><script>alert(1)</script>"[..], b"GIF89a", b"PK\x03\x04", b"%PD", b"\xFF\xD8", b" %PDF-1.4", b""] {
+        for other in
+            [&b"<html><script>alert(1)</script>"[..], b"GIF89a", b"PK\x03\x04", b"%PD", b"\xFF\xD8", b" %PDF-1.4", b""]
+        {
             assert_eq!(FileType::sniff(other), None, "{other:?}");
         }
         for t in FileType::ALL {
@@ -363,7 +369,10 @@ mod tests {
         let mut r = UpgradeRequest::new(Uuid::nil(), code(), Uuid::nil(), t);
         assert_eq!(r.status, UpgradeStatus::Pending);
         r.approve("anna.rev", t).unwrap_or_else(|e| panic!("{e}"));
-        assert_eq!((r.status, r.decided_by.as_deref(), r.decided_at), (UpgradeStatus::Approved, Some("anna.rev"), Some(t)));
+        assert_eq!(
+            (r.status, r.decided_by.as_deref(), r.decided_at),
+            (UpgradeStatus::Approved, Some("anna.rev"), Some(t))
+        );
         assert_eq!(r.approve("anna.rev", t), Err(DecisionError::AlreadyDecided));
         assert_eq!(r.reject("anna.rev", "documento illeggibile", t), Err(DecisionError::AlreadyDecided));
 

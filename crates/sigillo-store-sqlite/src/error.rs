@@ -41,7 +41,9 @@ pub(crate) fn store_error(err: sqlx::Error) -> StoreError {
                         return StoreError::Conflict("an operator with this username exists".to_owned());
                     }
                     Some(PENDING_UPGRADE_KEY) => {
-                        return StoreError::Conflict("the fiscal code already has a pending upgrade request".to_owned());
+                        return StoreError::Conflict(
+                            "the fiscal code already has a pending upgrade request".to_owned(),
+                        );
                     }
                     _ => {}
                 }

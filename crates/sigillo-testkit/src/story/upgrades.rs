@@ -66,10 +66,8 @@ pub async fn upgrade_life<S: Store + Clone + 'static>(store: &S) {
     assert_eq!(store.upgrade_request(request.id).await.unwrap(), Some(request.clone()));
     assert_eq!(store.upgrade_request(Uuid::new_v4()).await.unwrap(), None);
     let infos = store.upgrade_documents(request.id).await.unwrap();
-    let expected: Vec<DocumentInfo> = big
-        .iter()
-        .map(|d| DocumentInfo { slot: d.slot, file_type: d.file_type, size: d.bytes.len() as u64 })
-        .collect();
+    let expected: Vec<DocumentInfo> =
+        big.iter().map(|d| DocumentInfo { slot: d.slot, file_type: d.file_type, size: d.bytes.len() as u64 }).collect();
     assert_eq!(infos, expected, "in slot order, without content");
     for document in &big {
         assert_eq!(store.upgrade_document(request.id, document.slot).await.unwrap().as_ref(), Some(document));
@@ -101,7 +99,9 @@ pub async fn upgrade_life<S: Store + Clone + 'static>(store: &S) {
         update_credentials: vec![upgraded.clone()],
         decide_upgrades: vec![approved.clone()],
         messages: vec![message(code, MessageKind::UpgradeOutcome, Channel::Email, at(200))],
-        audit: vec![AuditEvent::new(at(200), Actor::Operator("anna.rev".into()), "upgrade_approved").fiscal_code(&code)],
+        audit: vec![
+            AuditEvent::new(at(200), Actor::Operator("anna.rev".into()), "upgrade_approved").fiscal_code(&code),
+        ],
         ..Changes::default()
     };
     commit(store, changes, at(200)).await;
@@ -117,7 +117,9 @@ pub async fn upgrade_life<S: Store + Clone + 'static>(store: &S) {
     let changes = Changes {
         decide_upgrades: vec![twice],
         messages: vec![message(code, MessageKind::UpgradeOutcome, Channel::Email, at(300))],
-        audit: vec![AuditEvent::new(at(300), Actor::Operator("anna.rev".into()), "upgrade_rejected").fiscal_code(&code)],
+        audit: vec![
+            AuditEvent::new(at(300), Actor::Operator("anna.rev".into()), "upgrade_rejected").fiscal_code(&code),
+        ],
         ..Changes::default()
     };
     assert_conflict(store.commit(changes, at(300)).await, "deciding a decided request");
