@@ -8,6 +8,7 @@ mod pin_requests;
 mod public;
 mod services;
 mod sessions;
+mod upgrade;
 
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
@@ -40,6 +41,13 @@ pub fn router() -> Router<AppState> {
         .route("/me/contributions.pdf", get(services::contributions_pdf))
         .route("/me/applications", post(services::submit_application))
         .route("/me/applications/{protocol}/receipt.pdf", get(services::receipt))
+        .route("/me/upgrade-requests/form.pdf", get(upgrade::form_pdf))
+        .route(
+            "/me/upgrade-requests",
+            get(upgrade::list)
+                .post(upgrade::submit)
+                .layer(DefaultBodyLimit::max(crate::upload::UPLOAD_BODY_LIMIT)),
+        )
         .route("/openapi.json", get(openapi_json))
         .fallback(|| async { AppError::not_found() })
         .method_not_allowed_fallback(|| async {
@@ -75,6 +83,9 @@ pub fn router() -> Router<AppState> {
         services::contributions_pdf,
         services::submit_application,
         services::receipt,
+        upgrade::form_pdf,
+        upgrade::submit,
+        upgrade::list,
     ),
     components(schemas(ErrorBody)),
     modifiers(&BearerAuth),
@@ -85,6 +96,7 @@ pub fn router() -> Router<AppState> {
         (name = "contacts", description = "The citizen's contacts and their verification"),
         (name = "me", description = "The citizen's own PIN"),
         (name = "services", description = "Online services, gated by level"),
+        (name = "upgrade", description = "Converti PIN: upgrade to a PIN dispositivo, reviewed by the back-office"),
     )
 )]
 pub struct ApiDoc;

@@ -29,3 +29,4 @@ mod recovery_secrets;
 mod revocation_health_card;
 mod sunset_dates;
 mod pin_expiry_notice;
+mod upgrade_online;
