@@ -1,6 +1,7 @@
 //! Sigillo's use cases. Each module is one capability; none knows about HTTP or SQL.
 
 pub mod audit_verify;
+pub mod backoffice;
 pub mod contacts;
 pub mod context;
 pub mod delivery;

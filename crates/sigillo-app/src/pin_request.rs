@@ -274,13 +274,26 @@ impl Sigillo {
         input: &PinRequestInput,
         client_ip: Option<&str>,
     ) -> Result<Accepted, RequestError> {
+        self.request_pin_via(input, &Actor::Citizen, "online", client_ip).await
+    }
+
+    /// The same request entered by an operator for the citizen (contact center, desk): same
+    /// checks, audited under the operator's name with the channel it came through.
+    pub(crate) async fn request_pin_via(
+        &self,
+        input: &PinRequestInput,
+        actor: &Actor,
+        via: &'static str,
+        client_ip: Option<&str>,
+    ) -> Result<Accepted, RequestError> {
         let now = now();
         let request = input.validate(now.date()).map_err(RequestError::InvalidInput)?;
         if self.settings.issuance_cutoff.is_some_and(|cutoff| now >= cutoff) {
             return Err(RequestError::IssuanceClosed);
         }
         let person = self.store.find_person(&request.fiscal_code).await?.ok_or(RequestError::NotInRegistry)?;
-        if person.contribution_weeks < MIN_WEEKS {
+        // The 52 weeks are the online rule; an office or the contact center checks the person itself.
+        if via == "online" && person.contribution_weeks < MIN_WEEKS {
             return Err(RequestError::NotEligibleOnline { weeks: person.contribution_weeks });
         }
         let mut changes = Changes::default();
@@ -299,7 +312,7 @@ impl Sigillo {
 
         let mismatches = request.mismatches(&person);
         let mut credential = Credential::new(Uuid::new_v4(), person.fiscal_code, Level::Ordinario, now);
-        changes.audit.push(audit(now, "pin_requested", &credential, client_ip).detail("channel", "online"));
+        changes.audit.push(audit(now, "pin_requested", &credential, client_ip).detail("channel", via));
         let channel = request.first_half_channel();
         let outcome = if mismatches.is_empty() {
             let pin = self.issue_first_access(&mut credential, now).await.map_err(|e| match e {
@@ -330,6 +343,9 @@ impl Sigillo {
         let request_id = credential.id;
         changes.insert_credentials.push(credential);
         changes.clear_attempts.push(person.fiscal_code);
+        for event in &mut changes.audit {
+            event.actor = actor.clone();
+        }
         match self.store.commit(changes, now).await {
             Ok(()) => {
                 metrics::counter!("sigillo_pin_requests_total", "outcome" => outcome_name(outcome)).increment(1);
@@ -351,7 +367,7 @@ fn outcome_name(outcome: Outcome) -> &'static str {
 
 /// What the contact center needs to call the citizen back: the fields that differ and the
 /// contacts given (no secret).
-fn phone_check_note(request: &ValidRequest, mismatches: &[&str]) -> String {
+pub(crate) fn phone_check_note(request: &ValidRequest, mismatches: &[&str]) -> String {
     serde_json::json!({
         "mismatches": mismatches,
         "given": {

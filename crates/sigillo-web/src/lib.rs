@@ -2,6 +2,7 @@
 //! Handlers extract, call a use case, and render; the rules live in `sigillo-app` and `sigillo-domain`.
 
 mod api;
+mod backoffice;
 mod error;
 mod metrics;
 pub mod portal;

@@ -37,6 +37,23 @@ pub enum Command {
     /// Administration.
     #[command(subcommand)]
     Admin(AdminCommand),
+    /// Back-office operators.
+    #[command(subcommand)]
+    Operator(OperatorCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum OperatorCommand {
+    /// Create an operator. The password is read from standard input (one line, at least 12
+    /// characters); the TOTP second factor is enrolled at the first login.
+    Add {
+        /// 3–32 characters: lower-case letters, digits, `.`, `_`, `-`.
+        username: String,
+        #[arg(long, value_parser = ["desk", "contact_center", "reviewer", "admin"])]
+        role: String,
+    },
+    /// List the operators with their role and second-factor state.
+    List,
 }
 
 #[derive(Debug, Subcommand)]

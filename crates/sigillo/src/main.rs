@@ -44,6 +44,7 @@ fn main() -> ExitCode {
             Command::Audit(command) => commands::audit::run(&config, command).await,
             Command::Letters(command) => commands::letters::run(&config, command).await,
             Command::Admin(command) => commands::admin::run(&config, command).await,
+            Command::Operator(command) => commands::operator::run(&config, command).await,
             Command::FiscalCode(_) => Ok(ExitCode::SUCCESS),
         }
     });

@@ -4,7 +4,8 @@ mod contacts;
 pub mod errors;
 pub mod extract;
 mod me;
-mod pin_requests;
+pub mod operator;
+pub(crate) mod pin_requests;
 mod public;
 mod services;
 mod sessions;
@@ -48,6 +49,19 @@ pub fn router() -> Router<AppState> {
                 .post(upgrade::submit)
                 .layer(DefaultBodyLimit::max(crate::upload::UPLOAD_BODY_LIMIT)),
         )
+        .route("/operator/sessions", post(operator::sessions::create))
+        .route("/operator/sessions/current", axum::routing::delete(operator::sessions::delete_current))
+        .route("/operator/sessions/current/totp", post(operator::sessions::second_factor))
+        .route("/operator/me", get(operator::sessions::me))
+        .route("/operator/citizens/{fiscal_code}", get(operator::work::citizen))
+        .route("/operator/citizens/{fiscal_code}/identity-checks", post(operator::work::identity_check))
+        .route("/operator/citizens/{fiscal_code}/pin-mailer", post(operator::work::pin_mailer))
+        .route("/operator/citizens/{fiscal_code}/revocation", post(operator::work::revoke))
+        .route("/operator/citizens/{fiscal_code}/unlock", post(operator::work::unlock))
+        .route("/operator/pin-requests", post(operator::work::request_pin))
+        .route("/operator/phone-checks", get(operator::work::phone_checks))
+        .route("/operator/phone-checks/{id}/confirm", post(operator::work::confirm))
+        .route("/operator/phone-checks/{id}/reject", post(operator::work::reject))
         .route("/openapi.json", get(openapi_json))
         .fallback(|| async { AppError::not_found() })
         .method_not_allowed_fallback(|| async {
@@ -86,6 +100,19 @@ pub fn router() -> Router<AppState> {
         upgrade::form_pdf,
         upgrade::submit,
         upgrade::list,
+        operator::sessions::create,
+        operator::sessions::second_factor,
+        operator::sessions::delete_current,
+        operator::sessions::me,
+        operator::work::citizen,
+        operator::work::identity_check,
+        operator::work::pin_mailer,
+        operator::work::request_pin,
+        operator::work::revoke,
+        operator::work::unlock,
+        operator::work::phone_checks,
+        operator::work::confirm,
+        operator::work::reject,
     ),
     components(schemas(ErrorBody)),
     modifiers(&BearerAuth),
@@ -97,6 +124,7 @@ pub fn router() -> Router<AppState> {
         (name = "me", description = "The citizen's own PIN"),
         (name = "services", description = "Online services, gated by level"),
         (name = "upgrade", description = "Converti PIN: upgrade to a PIN dispositivo, reviewed by the back-office"),
+        (name = "operator", description = "Back-office: operator login with a TOTP second factor, and each role's work"),
     )
 )]
 pub struct ApiDoc;

@@ -103,6 +103,11 @@ pub async fn create(
     ApiJson(body): ApiJson<PinRequestBody>,
 ) -> Result<(StatusCode, Json<PinRequestAccepted>), AppError> {
     let accepted = state.sigillo.request_pin(&body.into(), client.as_deref()).await?;
+    Ok(accepted_response(&accepted))
+}
+
+/// The 201 of an accepted request (online or entered by an operator).
+pub(crate) fn accepted_response(accepted: &sigillo_app::pin_request::Accepted) -> (StatusCode, Json<PinRequestAccepted>) {
     let first = accepted.first_half_channel.as_str();
     let (status, message) = match accepted.outcome {
         Outcome::Issued => (
@@ -117,7 +122,7 @@ pub async fn create(
             "La Sua richiesta è stata presa in carico. Alcuni dati non corrispondono a quelli registrati presso l'Istituto: un operatore del contact center La chiamerà per verificarli, poi il PIN Le sarà inviato.".to_owned(),
         ),
     };
-    Ok((
+    (
         StatusCode::CREATED,
         Json(PinRequestAccepted {
             request_id: accepted.request_id.to_string(),
@@ -126,5 +131,5 @@ pub async fn create(
             second_half_channel: "letter",
             message,
         }),
-    ))
+    )
 }

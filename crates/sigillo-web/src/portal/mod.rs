@@ -4,7 +4,7 @@
 
 pub mod form;
 pub mod i18n;
-mod pages;
+pub(crate) mod pages;
 pub mod shell;
 
 use axum::Router;

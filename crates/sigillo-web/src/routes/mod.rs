@@ -31,6 +31,7 @@ pub fn router(state: AppState) -> Router {
     Router::new()
         .merge(ops)
         .merge(crate::portal::router())
+        .merge(crate::backoffice::router())
         .nest("/api/v1", api)
         .fallback(crate::portal::not_found)
         .with_state(state)

@@ -5,6 +5,7 @@ pub mod audit;
 pub mod demo;
 pub mod fiscal_code;
 pub mod letters;
+pub mod operator;
 pub mod registry;
 pub mod serve;
 

@@ -86,6 +86,11 @@ impl Env {
         self.run_with(self.command(args), None)
     }
 
+    /// Runs a command with `stdin` as its standard input (e.g. a password).
+    pub fn run_stdin(&self, args: &[&str], stdin: &[u8]) -> Run {
+        self.run_with(self.command(args), Some(stdin))
+    }
+
     fn run_with(&self, mut command: Command, stdin: Option<&[u8]>) -> Run {
         command.stdin(if stdin.is_some() { Stdio::piped() } else { Stdio::null() });
         command.stdout(Stdio::piped()).stderr(Stdio::piped());

@@ -12,6 +12,8 @@ mod registry;
 mod serve;
 
 mod api_openapi;
+mod backoffice_desk;
+mod backoffice_support;
 mod pin_access;
 mod pin_guessing;
 mod pin_request;
