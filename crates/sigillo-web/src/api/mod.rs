@@ -62,6 +62,11 @@ pub fn router() -> Router<AppState> {
         .route("/operator/phone-checks", get(operator::work::phone_checks))
         .route("/operator/phone-checks/{id}/confirm", post(operator::work::confirm))
         .route("/operator/phone-checks/{id}/reject", post(operator::work::reject))
+        .route("/operator/upgrade-requests", get(operator::review::queue))
+        .route("/operator/upgrade-requests/{id}", get(operator::review::get))
+        .route("/operator/upgrade-requests/{id}/documents/{slot}", get(operator::review::document))
+        .route("/operator/upgrade-requests/{id}/approve", post(operator::review::approve))
+        .route("/operator/upgrade-requests/{id}/reject", post(operator::review::reject))
         .route("/openapi.json", get(openapi_json))
         .fallback(|| async { AppError::not_found() })
         .method_not_allowed_fallback(|| async {
@@ -113,6 +118,11 @@ pub fn router() -> Router<AppState> {
         operator::work::phone_checks,
         operator::work::confirm,
         operator::work::reject,
+        operator::review::queue,
+        operator::review::get,
+        operator::review::document,
+        operator::review::approve,
+        operator::review::reject,
     ),
     components(schemas(ErrorBody)),
     modifiers(&BearerAuth),

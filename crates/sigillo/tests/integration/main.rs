@@ -32,3 +32,4 @@ mod revocation_health_card;
 mod sunset_dates;
 mod pin_expiry_notice;
 mod upgrade_online;
+mod upgrade_review;

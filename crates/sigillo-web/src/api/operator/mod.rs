@@ -1,6 +1,7 @@
 //! The back-office API under `/api/v1/operator/…`: operator login (password, then a TOTP code) and
 //! what each role may do. Every handler names the permission it needs; the role decides.
 
+pub mod review;
 pub mod sessions;
 pub mod work;
 
