@@ -9,7 +9,7 @@ pub(crate) mod pin_requests;
 mod public;
 mod services;
 mod sessions;
-mod upgrade;
+pub(crate) mod upgrade;
 
 use axum::Router;
 use axum::extract::DefaultBodyLimit;

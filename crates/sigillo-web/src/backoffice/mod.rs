@@ -6,6 +6,7 @@
 mod auth;
 mod desk;
 mod phone;
+mod review;
 
 use axum::Router;
 use axum::extract::FromRequestParts;
@@ -42,6 +43,11 @@ pub fn router() -> Router<AppState> {
         .route("/operatore/verifiche-telefoniche", get(phone::queue))
         .route("/operatore/verifiche-telefoniche/{id}/conferma", post(phone::confirm))
         .route("/operatore/verifiche-telefoniche/{id}/respingi", post(phone::reject))
+        .route("/operatore/revisione", get(review::queue))
+        .route("/operatore/revisione/{id}", get(review::review))
+        .route("/operatore/revisione/{id}/documenti/{slot}", get(review::document))
+        .route("/operatore/revisione/{id}/approva", post(review::approve))
+        .route("/operatore/revisione/{id}/respingi", post(review::reject))
 }
 
 /// Who is logged in, as the frame shows it.
@@ -66,6 +72,7 @@ const SECTIONS: &[(&str, &str, Permission)] = &[
     ("/operatore/cittadino", "Cerca cittadino", Permission::FindCitizen),
     ("/operatore/richiesta", "Richiesta PIN per conto del cittadino", Permission::RequestPin),
     ("/operatore/verifiche-telefoniche", "Verifiche telefoniche", Permission::PhoneChecks),
+    ("/operatore/revisione", "Revisione richieste di PIN dispositivo", Permission::ReviewUpgrades),
 ];
 
 /// A back-office request: the portal's context (CSRF, cookies) and the operator, if logged in.

@@ -8,6 +8,7 @@ mod contacts;
 mod events;
 mod info;
 mod mailbox;
+pub mod upgrade;
 
 use askama::Template;
 use axum::Router;
@@ -29,7 +30,13 @@ pub fn routes() -> Router<AppState> {
         .route("/area-riservata/accessi", get(access::page))
         .route("/area-riservata/domande", get(applications::page).post(applications::submit))
         .route("/area-riservata/domande/{protocol}/ricevuta.pdf", get(applications::receipt))
-        .route("/converti-pin", get(info::upgrade))
+        .route(
+            "/converti-pin",
+            get(upgrade::page)
+                .post(upgrade::submit)
+                .layer(axum::extract::DefaultBodyLimit::max(crate::upload::UPLOAD_BODY_LIMIT)),
+        )
+        .route("/converti-pin/modulo.pdf", get(upgrade::form_pdf))
         .route("/aiuto", get(info::help))
         .route("/demo/posta", get(mailbox::page))
         .route("/demo/posta/{file}", get(mailbox::letter_pdf))
