@@ -13,6 +13,21 @@ use uuid::Uuid;
 
 use crate::fiscal_code::FiscalCode;
 
+/// What an administrator searches the audit log for; every set field must match.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct AuditFilter {
+    pub fiscal_code: Option<FiscalCode>,
+    /// The whole actor, as stored: `citizen`, `system` or `operator:<username>`.
+    pub actor: Option<String>,
+    pub event: Option<String>,
+    /// From this moment on (inclusive).
+    pub from: Option<OffsetDateTime>,
+    /// Before this moment (exclusive).
+    pub to: Option<OffsetDateTime>,
+    /// Only entries older than this one (paging backwards).
+    pub before_seq: Option<i64>,
+}
+
 /// The hash the first entry chains to.
 pub const GENESIS_HASH: &str = "0000000000000000000000000000000000000000000000000000000000000000";
 

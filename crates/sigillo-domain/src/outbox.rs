@@ -162,6 +162,29 @@ pub struct QueuedMessage {
     pub next_attempt_at: OffsetDateTime,
 }
 
+/// A message the worker gave up on, as an administrator sees it (never its secrets or text).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ParkedMessage {
+    pub id: Uuid,
+    pub channel: Channel,
+    pub kind: MessageKind,
+    pub recipient: String,
+    pub fiscal_code: FiscalCode,
+    pub attempts: u32,
+    pub last_error: Option<String>,
+    pub created_at: OffsetDateTime,
+}
+
+/// A print batch of letters at a glance.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PrintBatchSummary {
+    pub batch: String,
+    pub letters: u64,
+    pub claimed_at: OffsetDateTime,
+    /// The batch's PDF was confirmed written: its letters no longer hold their halves.
+    pub confirmed: bool,
+}
+
 /// The outbox at a glance, for metrics and operators.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct OutboxStats {

@@ -13,12 +13,12 @@ use time::OffsetDateTime;
 use uuid::Uuid;
 
 use crate::application::{Application, ApplicationType};
-use crate::audit::{AuditEvent, StoredAuditEvent};
+use crate::audit::{AuditEvent, AuditFilter, StoredAuditEvent};
 use crate::contact::Contact;
 use crate::credential::Credential;
 use crate::fiscal_code::FiscalCode;
 use crate::operator::{IdentityCheck, Operator, OperatorSession};
-use crate::outbox::{OutboundMessage, OutboxStats, QueuedMessage};
+use crate::outbox::{OutboundMessage, OutboxStats, ParkedMessage, PrintBatchSummary, QueuedMessage};
 use crate::recovery::Recovery;
 use crate::registry::{ContributionYear, InsuredPerson};
 use crate::session::Session;
@@ -220,6 +220,20 @@ pub trait OutboxStore: Send + Sync {
 
     /// The batch's PDF is safely written: wipes its letters' halves.
     async fn confirm_print_batch(&self, batch: &str) -> Result<(), StoreError>;
+
+    /// Parked messages, oldest first.
+    async fn parked_messages(&self, limit: u32) -> Result<Vec<ParkedMessage>, StoreError>;
+
+    /// A parked message goes back to the queue, due at `at`, its attempts counted from zero.
+    /// `false` when it is not parked (any more).
+    async fn retry_parked(&self, id: Uuid, at: OffsetDateTime) -> Result<bool, StoreError>;
+
+    /// A parked message is given up for good (`cancelled`) with the administrator's reason; its
+    /// secrets and text are wiped. `false` when it is not parked (any more).
+    async fn discard_parked(&self, id: Uuid, reason: &str) -> Result<bool, StoreError>;
+
+    /// Print batches, newest first.
+    async fn print_batches(&self, limit: u32) -> Result<Vec<PrintBatchSummary>, StoreError>;
 }
 
 /// Contacts added by citizens (saved through [`Changes::save_contacts`]).
@@ -259,6 +273,9 @@ pub trait AuditStore: Send + Sync {
 
     /// Appends entries outside any other change (e.g. a failed login, which changes no state).
     async fn append_audit(&self, events: Vec<AuditEvent>) -> Result<(), StoreError>;
+
+    /// Entries matching `filter`, newest first, at most `limit`.
+    async fn audit_search(&self, filter: &AuditFilter, limit: u32) -> Result<Vec<StoredAuditEvent>, StoreError>;
 }
 
 /// Submitted applications (domande).

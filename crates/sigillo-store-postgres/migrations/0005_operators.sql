@@ -40,3 +40,8 @@ CREATE INDEX identity_checks_by_fiscal_code ON identity_checks (fiscal_code, che
 
 -- The contact center's queue, oldest first; a credential leaves it when confirmed or rejected.
 CREATE INDEX credentials_awaiting_phone_check ON credentials (created_at, id) WHERE state = 'awaiting_phone_check';
+
+-- The administrators' audit search: operators' own actions (a small part of the log), and one
+-- kind of event; both newest first.
+CREATE INDEX audit_log_by_operator ON audit_log (actor, seq) WHERE actor LIKE 'operator:%';
+CREATE INDEX audit_log_by_event ON audit_log (event, seq);

@@ -139,7 +139,7 @@ impl EntryColumns {
     }
 }
 
-fn entry_from_row(row: &PgRow) -> Result<StoredAuditEvent, StoreError> {
+pub(crate) fn entry_from_row(row: &PgRow) -> Result<StoredAuditEvent, StoreError> {
     let c = Columns::new(row, "audit_log");
     let actor: String = c.get("actor")?;
     Ok(StoredAuditEvent {
@@ -173,6 +173,14 @@ impl AuditStore for PostgresStore {
             .await
             .map_err(store_error)?;
         rows.iter().map(entry_from_row).collect()
+    }
+
+    async fn audit_search(
+        &self,
+        filter: &sigillo_domain::audit::AuditFilter,
+        limit: u32,
+    ) -> Result<Vec<StoredAuditEvent>, StoreError> {
+        self.search_audit(filter, limit).await
     }
 
     async fn append_audit(&self, events: Vec<AuditEvent>) -> Result<(), StoreError> {

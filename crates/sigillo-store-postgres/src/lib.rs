@@ -1,5 +1,6 @@
 //! Sigillo's stores on PostgreSQL, for production: several stateless nodes share one database.
 
+mod admin;
 mod applications;
 mod audit;
 mod commit;

@@ -349,6 +349,22 @@ impl OutboxStore for PostgresStore {
         rows.iter().map(message_from_row).collect()
     }
 
+    async fn parked_messages(&self, limit: u32) -> Result<Vec<sigillo_domain::outbox::ParkedMessage>, StoreError> {
+        self.parked(limit).await
+    }
+
+    async fn retry_parked(&self, id: Uuid, at: OffsetDateTime) -> Result<bool, StoreError> {
+        self.retry(id, at).await
+    }
+
+    async fn discard_parked(&self, id: Uuid, reason: &str) -> Result<bool, StoreError> {
+        self.discard(id, reason).await
+    }
+
+    async fn print_batches(&self, limit: u32) -> Result<Vec<sigillo_domain::outbox::PrintBatchSummary>, StoreError> {
+        self.batches(limit).await
+    }
+
     async fn confirm_print_batch(&self, batch: &str) -> Result<(), StoreError> {
         sqlx::query(CONFIRM_BATCH).bind(batch).execute(&self.pool).await.map_err(store_error)?;
         Ok(())

@@ -67,7 +67,7 @@ pub(crate) async fn append(conn: &mut SqliteConnection, events: &[AuditEvent]) -
     Ok(())
 }
 
-fn entry_from_row(row: &SqliteRow) -> Result<StoredAuditEvent, StoreError> {
+pub(crate) fn entry_from_row(row: &SqliteRow) -> Result<StoredAuditEvent, StoreError> {
     let c = Columns::new(row, "audit_log");
     Ok(StoredAuditEvent {
         seq: c.int("seq")?,
@@ -114,5 +114,13 @@ impl AuditStore for SqliteStore {
         let mut tx = self.write.begin_with("BEGIN IMMEDIATE").await.map_err(store_error)?;
         append(&mut tx, &events).await?;
         tx.commit().await.map_err(store_error)
+    }
+
+    async fn audit_search(
+        &self,
+        filter: &sigillo_domain::audit::AuditFilter,
+        limit: u32,
+    ) -> Result<Vec<StoredAuditEvent>, StoreError> {
+        self.search_audit(filter, limit).await
     }
 }

@@ -4,6 +4,7 @@
 //! connection, so they queue in the pool instead of failing with `SQLITE_BUSY`, while reads use a
 //! separate pool that WAL mode lets run beside the writer.
 
+mod admin;
 mod applications;
 mod audit;
 mod codec;

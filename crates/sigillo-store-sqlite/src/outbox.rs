@@ -270,4 +270,20 @@ impl OutboxStore for SqliteStore {
         sqlx::query(CONFIRM_BATCH).bind(batch).execute(&self.write).await.map_err(store_error)?;
         self.scrub_wal().await
     }
+
+    async fn parked_messages(&self, limit: u32) -> Result<Vec<sigillo_domain::outbox::ParkedMessage>, StoreError> {
+        self.parked(limit).await
+    }
+
+    async fn retry_parked(&self, id: Uuid, at: OffsetDateTime) -> Result<bool, StoreError> {
+        self.retry(id, at).await
+    }
+
+    async fn discard_parked(&self, id: Uuid, reason: &str) -> Result<bool, StoreError> {
+        self.discard(id, reason).await
+    }
+
+    async fn print_batches(&self, limit: u32) -> Result<Vec<sigillo_domain::outbox::PrintBatchSummary>, StoreError> {
+        self.batches(limit).await
+    }
 }

@@ -196,3 +196,19 @@ pub async fn concurrent_print_claims_do_not_overlap<S: Store + Clone + 'static>(
     assert_eq!(taken.len(), total, "no letter in two batches");
     assert_eq!(total, 60, "six printers, five rounds of three: every letter once");
 }
+
+/// Print batches at a glance, newest first: how many letters, when claimed, whether confirmed.
+pub async fn print_batch_summaries<S: Store + Clone + 'static>(store: &S) {
+    let code = registered(store, 9031).await;
+    assert!(store.print_batches(10).await.expect("print_batches").is_empty());
+    let letters: Vec<_> = (0..5).map(|i| letter(code, at(i))).collect();
+    commit(store, Changes { messages: letters, ..Changes::default() }, at(5)).await;
+    hand_over(store, 7).await;
+    assert_eq!(print(store, "batch-old", 10, 2).await.len(), 2);
+    assert_eq!(print(store, "batch-new", 20, 10).await.len(), 3);
+    store.confirm_print_batch("batch-old").await.expect("confirm");
+    let summaries = store.print_batches(10).await.expect("print_batches");
+    let seen: Vec<_> = summaries.iter().map(|b| (b.batch.as_str(), b.letters, b.claimed_at, b.confirmed)).collect();
+    assert_eq!(seen, vec![("batch-new", 3, at(20), false), ("batch-old", 2, at(10), true)]);
+    assert_eq!(store.print_batches(1).await.expect("print_batches").len(), 1);
+}

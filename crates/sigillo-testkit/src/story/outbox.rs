@@ -122,3 +122,33 @@ pub async fn concurrent_claims_do_not_overlap<S: Store + Clone + 'static>(store:
     assert_eq!(taken.len(), total, "no message was claimed twice");
     assert_eq!(total, 60, "six workers, five rounds of three: every message once");
 }
+
+/// Parked messages are listed without their secrets, put back in the queue, or discarded with a
+/// reason (secrets wiped); only a parked message can be either.
+pub async fn parked_messages_are_retried_or_discarded<S: Store + Clone + 'static>(store: &S) {
+    let [m1, m2, m3] = three_messages(store, 4031).await;
+    assert_eq!(claim(store, "worker-a", at(10), 10).await.len(), 3);
+    store.mark_failed(m1.id, 10, None, "SMS gateway: number unknown").await.expect("park");
+    store.mark_failed(m2.id, 10, None, "SMTP 550").await.expect("park");
+    store.mark_delivered(m3.id, at(11)).await.expect("deliver");
+
+    let parked = store.parked_messages(10).await.expect("parked_messages");
+    assert_eq!(parked.iter().map(|p| p.id).collect::<Vec<_>>(), vec![m1.id, m2.id], "oldest first");
+    assert_eq!(parked[0].attempts, 10);
+    assert_eq!(parked[0].last_error.as_deref(), Some("SMS gateway: number unknown"));
+    assert_eq!((parked[0].channel, parked[0].kind, parked[0].fiscal_code), (m1.channel, m1.kind, m1.fiscal_code));
+
+    assert!(store.retry_parked(m1.id, at(100)).await.expect("retry"));
+    assert!(!store.retry_parked(m1.id, at(100)).await.expect("retry"), "no longer parked");
+    assert!(!store.retry_parked(m3.id, at(100)).await.expect("retry"), "a delivered message stays delivered");
+    let again = claim(store, "worker-b", at(100), 10).await;
+    assert_eq!(ids(&again), vec![m1.id], "back in the queue, due at once");
+    assert_eq!((again[0].attempts, again[0].message.clone()), (0, m1.clone()), "attempts from zero, content kept");
+
+    assert!(store.discard_parked(m2.id, "numero inesistente, verificato con il cittadino").await.expect("discard"));
+    assert!(!store.discard_parked(m2.id, "again").await.expect("discard"), "discarded once");
+    assert!(!store.discard_parked(m1.id, "not parked").await.expect("discard"));
+    assert_eq!(store.parked_messages(10).await.expect("parked_messages"), vec![]);
+    assert_eq!(stats(store).await.parked, 0);
+    assert!(claim(store, "worker-c", at(100_000), 10).await.iter().all(|c| c.message.id != m2.id), "never sent");
+}
