@@ -115,7 +115,7 @@ async fn the_form_is_prefilled_and_needs_a_session(env: Env) {
             person.cf(),
             &person.get("family_name").to_uppercase(),
             &person.get("given_name").to_uppercase(),
-            &person.get("postal_code").to_owned(),
+            person.get("postal_code"),
             "Dichiarazione",
             "Firma leggibile del richiedente",
         ] {
