@@ -136,3 +136,41 @@ describe('back-office', { timeout: 240_000 }, () => {
     await context.close();
   });
 });
+
+describe('administration pages', { timeout: 180_000 }, () => {
+  test('audit log with filters and the chain check, print batches, policy', async () => {
+    addOperator(server, 'admin.one', 'admin');
+    // A letter to print: a citizen's request (its second half goes by letter).
+    const person = server.person();
+    const request = await server.api('POST', '/pin-requests', requestBody(person));
+    assert.equal(request.status, 201);
+    await server.waitForMessage({ kind: 'pin_second_half', fiscal_code: person.fiscal_code });
+
+    const { context, page } = await newPage(browser);
+    await enrolOperator(page, server, 'admin.one');
+    await open(page, server, '/operatore/audit?actor=admin.one');
+    const rows = page.locator('#audit-table tbody tr');
+    assert.ok((await rows.count()) > 0, 'the administrator\'s own login is listed');
+    assert.match(await rows.first().innerText(), /operator:admin\.one/);
+    assert.deepEqual(await axeProblems(page, '/operatore/audit'), []);
+    await Promise.all([page.waitForNavigation(), page.locator('#verify-chain').click()]);
+    assert.match(await page.locator('#chain-verdict').innerText(), /Catena integra/);
+    await screenshot(page, 'backoffice-audit');
+
+    await open(page, server, '/operatore/stampe');
+    await Promise.all([page.waitForNavigation(), page.locator('#create-batch').click()]);
+    assert.match(await mainText(page), /Lotto \S+ creato con \d+ lettere/);
+    const [download] = await Promise.all([page.waitForEvent('download'), page.locator('#batches a[href$="lettere.pdf"]').first().click()]);
+    assert.equal(readFileSync(await download.path()).subarray(0, 5).toString(), '%PDF-');
+    assert.deepEqual(await axeProblems(page, '/operatore/stampe'), []);
+    await Promise.all([page.waitForNavigation(), page.locator('#batches form[action$="/conferma"] button').first().click()]);
+    assert.match(await mainText(page), /confermata/);
+
+    await open(page, server, '/operatore/politiche');
+    assert.match(await mainText(page), /Argon2id/);
+    await open(page, server, '/operatore/messaggi');
+    assert.deepEqual(await axeProblems(page, '/operatore/messaggi'), []);
+    await open(page, server, '/operatore/cittadino', { status: 403 });
+    await context.close();
+  });
+});

@@ -114,7 +114,9 @@ fn parse_code(input: &str) -> Result<FiscalCode, BackofficeError> {
 
 fn reason_of(reason: &str) -> Result<String, BackofficeError> {
     let reason = reason.trim();
-    if reason.is_empty() || reason.chars().count() > MAX_REASON_CHARS || reason.chars().any(|c| c.is_control() && c != '\n')
+    if reason.is_empty()
+        || reason.chars().count() > MAX_REASON_CHARS
+        || reason.chars().any(|c| c.is_control() && c != '\n')
     {
         let mut fields = FieldErrors::new();
         fields.insert("reason".to_owned(), format!("Indicare il motivo (al massimo {MAX_REASON_CHARS} caratteri)."));
@@ -161,10 +163,18 @@ impl Sigillo {
         let now = now();
         let mut fields = FieldErrors::new();
         let expiry = Date::parse(document.document_expiry.trim(), &time::format_description::well_known::Iso8601::DATE)
-            .map_err(|_| fields.insert("document_expiry".to_owned(), "Data di scadenza non valida (AAAA-MM-GG).".to_owned()))
+            .map_err(|_| {
+                fields.insert("document_expiry".to_owned(), "Data di scadenza non valida (AAAA-MM-GG).".to_owned())
+            })
             .ok();
         let checked = expiry.map(|expiry| {
-            check_document(&document.document_kind, &document.document_number, &document.document_issuer, expiry, now.date())
+            check_document(
+                &document.document_kind,
+                &document.document_number,
+                &document.document_issuer,
+                expiry,
+                now.date(),
+            )
         });
         let (kind, number, issuer, expiry) = match (checked, expiry) {
             (Some(Ok((kind, number, issuer))), Some(expiry)) if fields.is_empty() => (kind, number, issuer, expiry),
@@ -214,7 +224,9 @@ impl Sigillo {
         let person = self.store.find_person(&code).await?.ok_or(BackofficeError::NotInRegistry)?;
         let checks = self.store.identity_checks_of(&code, 5).await?;
         let checked = checks.iter().any(|c| {
-            c.operator == operator.operator.username && c.checked_at + IDENTITY_CHECK_VALIDITY > now && c.expiry >= now.date()
+            c.operator == operator.operator.username
+                && c.checked_at + IDENTITY_CHECK_VALIDITY > now
+                && c.expiry >= now.date()
         });
         if !checked {
             return Err(BackofficeError::IdentityNotChecked);
@@ -278,7 +290,12 @@ impl Sigillo {
     }
 
     /// Revokes the citizen's live credential on their behalf.
-    pub async fn revoke_for(&self, operator: &OperatorContext, code: &str, reason: &str) -> Result<(), BackofficeError> {
+    pub async fn revoke_for(
+        &self,
+        operator: &OperatorContext,
+        code: &str,
+        reason: &str,
+    ) -> Result<(), BackofficeError> {
         require(operator, Permission::Revoke)?;
         let code = parse_code(code)?;
         let reason = reason_of(reason)?;
@@ -291,7 +308,11 @@ impl Sigillo {
             changes.cancel_letters.push(letter.id);
         }
         changes.end_sessions_of.push(credential.id);
-        changes.audit.push(self.operator_event(operator, "credential_revoked", &code).credential(credential.id).detail("reason", &reason));
+        changes.audit.push(
+            self.operator_event(operator, "credential_revoked", &code)
+                .credential(credential.id)
+                .detail("reason", &reason),
+        );
         changes.update_credentials.push(credential);
         self.store.commit(changes, now).await.map_err(|e| match e {
             StoreError::Conflict(_) => BackofficeError::NoCredential,
@@ -418,7 +439,10 @@ impl Sigillo {
         let code = credential.fiscal_code;
         credential.transition(CredentialState::Revoked, now).map_err(state_error)?;
         credential.note = Some(format!("phone check rejected: {reason}"));
-        let audit = self.operator_event(operator, "phone_check_rejected", &code).credential(credential.id).detail("reason", &reason);
+        let audit = self
+            .operator_event(operator, "phone_check_rejected", &code)
+            .credential(credential.id)
+            .detail("reason", &reason);
         let changes = Changes { update_credentials: vec![credential], audit: vec![audit], ..Changes::default() };
         self.store.commit(changes, now).await.map_err(|e| match e {
             StoreError::Conflict(_) => BackofficeError::NoCredential,

@@ -1,5 +1,6 @@
 //! Sigillo's use cases. Each module is one capability; none knows about HTTP or SQL.
 
+pub mod admin;
 pub mod audit_verify;
 pub mod backoffice;
 pub mod contacts;

@@ -7,6 +7,8 @@
 //! session shows a new secret to enrol; the secret counts only once a code made from it is entered.
 //! A code is accepted once: the last accepted time step is stored.
 
+use rand::TryRngCore;
+use rand::rngs::OsRng;
 use sigillo_domain::audit::{Actor, AuditEvent};
 use sigillo_domain::operator::{
     OPERATOR_ABSOLUTE_TIMEOUT, Operator, OperatorSession, Permission, Role, SecondFactor, check_password,
@@ -15,8 +17,6 @@ use sigillo_domain::operator::{
 use sigillo_domain::rate_limit::Limit;
 use sigillo_domain::session::token_hash;
 use sigillo_domain::store::{Changes, StoreError};
-use rand::TryRngCore;
-use rand::rngs::OsRng;
 use totp_rs::{Algorithm, Builder, Secret, Totp};
 use uuid::Uuid;
 
@@ -155,8 +155,9 @@ impl Sigillo {
             disabled_at: None,
             version: 0,
         };
-        let audit =
-            AuditEvent::new(now, Actor::System, "operator_added").detail("operator", &username).detail("role", role.as_str());
+        let audit = AuditEvent::new(now, Actor::System, "operator_added")
+            .detail("operator", &username)
+            .detail("role", role.as_str());
         let changes = Changes { insert_operators: vec![operator.clone()], audit: vec![audit], ..Changes::default() };
         match self.store.commit(changes, now).await {
             Ok(()) => Ok(operator),
@@ -234,11 +235,10 @@ impl Sigillo {
             AuditEvent::new(now, Actor::Operator(username.clone()), "operator_password_accepted").client_ip(client_ip),
         );
         self.store.commit(changes, now).await?;
-        let enrolment = enrolment
-            .map(|secret| {
-                let uri = totp(&secret, &username).and_then(|t| t.to_url().ok()).unwrap_or_default();
-                Enrolment { secret, uri }
-            });
+        let enrolment = enrolment.map(|secret| {
+            let uri = totp(&secret, &username).and_then(|t| t.to_url().ok()).unwrap_or_default();
+            Enrolment { secret, uri }
+        });
         Ok(PasswordAccepted { token, operator, enrolment })
     }
 
@@ -267,7 +267,8 @@ impl Sigillo {
             SecondFactor::Pending { secret } => (secret.clone(), true),
             SecondFactor::None => return Err(OperatorLoginError::InvalidCredentials),
         };
-        let step = totp_step(&secret, code, unix_seconds(now)).filter(|s| operator.last_totp_step.is_none_or(|l| *s > l));
+        let step =
+            totp_step(&secret, code, unix_seconds(now)).filter(|s| operator.last_totp_step.is_none_or(|l| *s > l));
         let Some(step) = step else {
             self.store
                 .append_audit(vec![
@@ -361,11 +362,18 @@ impl Sigillo {
         Ok(Some(OperatorContext { operator, session }))
     }
 
-    pub async fn operator_logout(&self, session_id: Uuid, username: &str, client_ip: Option<&str>) -> Result<(), StoreError> {
+    pub async fn operator_logout(
+        &self,
+        session_id: Uuid,
+        username: &str,
+        client_ip: Option<&str>,
+    ) -> Result<(), StoreError> {
         let now = now();
         let changes = Changes {
             end_operator_sessions: vec![session_id],
-            audit: vec![AuditEvent::new(now, Actor::Operator(username.to_owned()), "operator_logout").client_ip(client_ip)],
+            audit: vec![
+                AuditEvent::new(now, Actor::Operator(username.to_owned()), "operator_logout").client_ip(client_ip),
+            ],
             ..Changes::default()
         };
         self.store.commit(changes, now).await

@@ -54,7 +54,7 @@ pub async fn print_letters(store: &dyn OutboxStore, data_dir: &Path) -> Result<V
     }
 }
 
-fn batch_id(at: OffsetDateTime) -> String {
+pub(crate) fn batch_id(at: OffsetDateTime) -> String {
     let stamp = at.format(format_description!("[year][month][day]-[hour][minute][second]")).unwrap_or_default();
     let suffix = uuid::Uuid::new_v4().simple().to_string();
     format!("{stamp}-{}", &suffix[..8])
@@ -85,6 +85,12 @@ async fn write_and_confirm(
     Ok(PrintedBatch { batch: batch.to_owned(), letters: letters.len(), pdf, manifest })
 }
 
+/// The batch's PDF, one page per letter that still holds its half.
+pub(crate) fn letters_pdf(letters: &[OutboundMessage]) -> Vec<u8> {
+    let pages: Vec<PinLetter> = letters.iter().filter_map(to_letter).collect();
+    sigillo_documents::pin_letters_batch(&pages)
+}
+
 fn to_letter(message: &OutboundMessage) -> Option<PinLetter> {
     let address = message.postal_address.as_ref()?;
     Some(PinLetter {
@@ -97,7 +103,7 @@ fn to_letter(message: &OutboundMessage) -> Option<PinLetter> {
 }
 
 /// One line per letter, in page order: what the print shop checks the envelopes against. No halves.
-fn manifest(letters: &[OutboundMessage]) -> Vec<u8> {
+pub(crate) fn manifest(letters: &[OutboundMessage]) -> Vec<u8> {
     let mut out = String::from("page,message_id,fiscal_code,name,address,created_at\n");
     for (page, m) in letters.iter().filter(|m| m.postal_address.is_some() && m.pin_half.is_some()).enumerate() {
         let (name, address) = m.postal_address.as_ref().map_or((String::new(), String::new()), |a| (a.name.clone(), a.lines.join(" / ")));

@@ -70,7 +70,10 @@ impl Role {
         use Permission::*;
         match self {
             Role::Desk => {
-                matches!(permission, FindCitizen | RecordIdentityCheck | RequestPin | IssueDispositivo | Revoke | Unlock)
+                matches!(
+                    permission,
+                    FindCitizen | RecordIdentityCheck | RequestPin | IssueDispositivo | Revoke | Unlock
+                )
             }
             Role::ContactCenter => matches!(permission, FindCitizen | RequestPin | PhoneChecks | Revoke),
             Role::Reviewer => matches!(permission, ReviewUpgrades),
@@ -137,8 +140,12 @@ pub enum SecondFactor {
     /// Never logged in: the first login enrols.
     None,
     /// A secret was shown at the first login; it counts once a code made from it is entered.
-    Pending { secret: String },
-    Enrolled { secret: String },
+    Pending {
+        secret: String,
+    },
+    Enrolled {
+        secret: String,
+    },
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -396,7 +403,10 @@ mod tests {
         let ok = check_document("passport", "ya 1234567", " Questura di Roma ", date!(2030 - 01 - 01), today);
         assert_eq!(ok, Ok((DocumentKind::Passport, "YA1234567".to_owned(), "Questura di Roma".to_owned())));
         let bad = check_document("tessera", "12", "", date!(2020 - 01 - 01), today).unwrap_err();
-        assert_eq!(bad, vec![DocumentError::Kind, DocumentError::Number, DocumentError::Issuer, DocumentError::Expired]);
+        assert_eq!(
+            bad,
+            vec![DocumentError::Kind, DocumentError::Number, DocumentError::Issuer, DocumentError::Expired]
+        );
         // Valid through its expiry day.
         assert!(check_document("identity_card", "AB12345", "Comune di Roma", today, today).is_ok());
     }

@@ -232,8 +232,7 @@ impl OperatorStore for PostgresStore {
             "SELECT {CREDENTIAL_COLUMNS} FROM credentials WHERE state = 'awaiting_phone_check' \
              ORDER BY created_at, id LIMIT $1"
         );
-        let rows =
-            sqlx::query(AssertSqlSafe(sql)).bind(limit(max)).fetch_all(&self.pool).await.map_err(store_error)?;
+        let rows = sqlx::query(AssertSqlSafe(sql)).bind(limit(max)).fetch_all(&self.pool).await.map_err(store_error)?;
         rows.iter().map(credential_from_row).collect()
     }
 }

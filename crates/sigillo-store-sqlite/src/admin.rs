@@ -16,7 +16,11 @@ use crate::error::store_error;
 const MAX_REASON_CHARS: usize = 500;
 
 impl SqliteStore {
-    pub(crate) async fn search_audit(&self, filter: &AuditFilter, limit: u32) -> Result<Vec<StoredAuditEvent>, StoreError> {
+    pub(crate) async fn search_audit(
+        &self,
+        filter: &AuditFilter,
+        limit: u32,
+    ) -> Result<Vec<StoredAuditEvent>, StoreError> {
         let mut q: QueryBuilder<Sqlite> = QueryBuilder::new(
             "SELECT seq, at, actor, event, fiscal_code, credential_id, client_ip, details, prev_hash, hash \
              FROM audit_log WHERE 1 = 1",

@@ -37,7 +37,8 @@ fn operator_from_row(row: &SqliteRow) -> Result<Operator, StoreError> {
         ("enrolled", Some(secret)) => SecondFactor::Enrolled { secret },
         _ => return Err(c.corrupt("totp_state")),
     };
-    let last_totp_step: Option<i64> = sqlx::Row::try_get(row, "last_totp_step").map_err(|_| c.corrupt("last_totp_step"))?;
+    let last_totp_step: Option<i64> =
+        sqlx::Row::try_get(row, "last_totp_step").map_err(|_| c.corrupt("last_totp_step"))?;
     Ok(Operator {
         id: c.uuid("id")?,
         username: c.text("username")?,
@@ -158,7 +159,10 @@ pub(crate) async fn end_session(conn: &mut SqliteConnection, id: Uuid, at: Offse
     Ok(())
 }
 
-pub(crate) async fn insert_identity_check(conn: &mut SqliteConnection, check: &IdentityCheck) -> Result<(), StoreError> {
+pub(crate) async fn insert_identity_check(
+    conn: &mut SqliteConnection,
+    check: &IdentityCheck,
+) -> Result<(), StoreError> {
     sqlx::query(
         "INSERT INTO identity_checks (id, fiscal_code, kind, number, issuer, expiry, operator, checked_at) \
          VALUES (?, ?, ?, ?, ?, ?, ?, ?)",

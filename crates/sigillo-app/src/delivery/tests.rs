@@ -254,6 +254,23 @@ impl OutboxStore for FakeOutbox {
     async fn confirm_print_batch(&self, _: &str) -> Result<(), StoreError> {
         Ok(())
     }
+
+    // The worker never calls the administrator's methods.
+    async fn parked_messages(&self, _: u32) -> Result<Vec<sigillo_domain::outbox::ParkedMessage>, StoreError> {
+        Ok(Vec::new())
+    }
+
+    async fn retry_parked(&self, _: Uuid, _: OffsetDateTime) -> Result<bool, StoreError> {
+        Ok(false)
+    }
+
+    async fn discard_parked(&self, _: Uuid, _: &str) -> Result<bool, StoreError> {
+        Ok(false)
+    }
+
+    async fn print_batches(&self, _: u32) -> Result<Vec<sigillo_domain::outbox::PrintBatchSummary>, StoreError> {
+        Ok(Vec::new())
+    }
 }
 
 /// Counts deliveries per message; fails each message's first `fail_first` attempts.

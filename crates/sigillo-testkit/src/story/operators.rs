@@ -76,7 +76,8 @@ pub async fn operator_life<S: Store + Clone + 'static>(store: &S) {
     assert_eq!(whole_audit(store).await.len(), 1, "the failed commit appended nothing");
 
     // Enrolment of the second factor, then a stale update conflicts.
-    let pending = Operator { second_factor: SecondFactor::Pending { secret: "JBSWY3DPEHPK3PXP".into() }, ..desk.clone() };
+    let pending =
+        Operator { second_factor: SecondFactor::Pending { secret: "JBSWY3DPEHPK3PXP".into() }, ..desk.clone() };
     commit(store, Changes { update_operators: vec![pending.clone()], ..Changes::default() }, at(2)).await;
     let stored = store.operator(desk.id).await.unwrap().unwrap();
     assert_eq!(stored, Operator { version: 1, ..pending.clone() });
@@ -97,7 +98,11 @@ pub async fn operator_life<S: Store + Clone + 'static>(store: &S) {
     let second = operator_session(&desk, "second-token", true);
     commit(
         store,
-        Changes { end_operator_sessions: vec![first.id], open_operator_sessions: vec![second.clone()], ..Changes::default() },
+        Changes {
+            end_operator_sessions: vec![first.id],
+            open_operator_sessions: vec![second.clone()],
+            ..Changes::default()
+        },
         at(20),
     )
     .await;
@@ -124,8 +129,7 @@ pub async fn identity_checks_and_phone_queue<S: Store + Clone + 'static>(store: 
         checked_at: at(seconds),
     };
     let (older, newer) = (check(1, 100), check(2, 200));
-    commit(store, Changes { identity_checks: vec![older.clone(), newer.clone()], ..Changes::default() }, at(200))
-        .await;
+    commit(store, Changes { identity_checks: vec![older.clone(), newer.clone()], ..Changes::default() }, at(200)).await;
     assert_eq!(store.identity_checks_of(&code, 10).await.unwrap(), vec![newer.clone(), older]);
     assert_eq!(store.identity_checks_of(&code, 1).await.unwrap(), vec![newer]);
     assert!(store.identity_checks_of(&other, 10).await.unwrap().is_empty());

@@ -156,7 +156,8 @@ pub async fn logout(State(state): State<AppState>, bo: Bo, Form(form): Form<Csrf
         return csrf_failed(&bo);
     }
     if let Some(op) = &bo.operator
-        && let Err(error) = state.sigillo.operator_logout(op.session.id, &op.operator.username, bo.ctx.client_ip.as_deref()).await
+        && let Err(error) =
+            state.sigillo.operator_logout(op.session.id, &op.operator.username, bo.ctx.client_ip.as_deref()).await
     {
         tracing::warn!(%error, "operator logout not recorded");
     }

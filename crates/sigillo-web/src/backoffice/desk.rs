@@ -39,15 +39,26 @@ fn view(file: &CitizenFile) -> CitizenView {
         Some(c) => (c.state.as_str().replace('_', " "), c.level.as_str().to_owned()),
         None => ("nessun PIN".to_owned(), "–".to_owned()),
     };
-    let contacts: Vec<String> =
-        [p.mobile.as_ref().map(ToString::to_string), p.email.as_ref().map(ToString::to_string)].into_iter().flatten().collect();
+    let contacts: Vec<String> = [p.mobile.as_ref().map(ToString::to_string), p.email.as_ref().map(ToString::to_string)]
+        .into_iter()
+        .flatten()
+        .collect();
     CitizenView {
         fiscal_code: p.fiscal_code.to_string(),
         full_name: format!("{} {}", p.given_name, p.family_name),
-        birth: format!("{} a {} ({})", p.birth_date, p.birth_place, if p.sex == sigillo_domain::fiscal_code::Sex::M { "M" } else { "F" }),
+        birth: format!(
+            "{} a {} ({})",
+            p.birth_date,
+            p.birth_place,
+            if p.sex == sigillo_domain::fiscal_code::Sex::M { "M" } else { "F" }
+        ),
         residence: format!(
             "{}, {} {} ({}) {}",
-            p.residence.address, p.residence.postal_code, p.residence.municipality, p.residence.province, p.residence.country
+            p.residence.address,
+            p.residence.postal_code,
+            p.residence.municipality,
+            p.residence.province,
+            p.residence.country
         ),
         health_card: format!("{} – scadenza {}", p.health_card.number, p.health_card.expiry),
         weeks: p.contribution_weeks,
@@ -227,7 +238,12 @@ pub struct ReasonForm {
     reason: String,
 }
 
-pub async fn unlock(State(state): State<AppState>, bo: Bo, Path(code): Path<String>, Form(form): Form<ReasonForm>) -> Response {
+pub async fn unlock(
+    State(state): State<AppState>,
+    bo: Bo,
+    Path(code): Path<String>,
+    Form(form): Form<ReasonForm>,
+) -> Response {
     let op = match bo.require(Permission::Unlock) {
         Ok(op) => op.clone(),
         Err(response) => return response,
@@ -244,7 +260,12 @@ pub async fn unlock(State(state): State<AppState>, bo: Bo, Path(code): Path<Stri
     }
 }
 
-pub async fn revoke(State(state): State<AppState>, bo: Bo, Path(code): Path<String>, Form(form): Form<ReasonForm>) -> Response {
+pub async fn revoke(
+    State(state): State<AppState>,
+    bo: Bo,
+    Path(code): Path<String>,
+    Form(form): Form<ReasonForm>,
+) -> Response {
     let op = match bo.require(Permission::Revoke) {
         Ok(op) => op.clone(),
         Err(response) => return response,
@@ -258,8 +279,15 @@ pub async fn revoke(State(state): State<AppState>, bo: Bo, Path(code): Path<Stri
             citizen_page(&state, bo, Some(&code), Vec::new(), Some(notice), StatusCode::OK).await
         }
         Err(BackofficeError::InvalidInput(fields)) => {
-            citizen_page(&state, bo, Some(&code), field_errors(&fields, &["reason"]), None, StatusCode::UNPROCESSABLE_ENTITY)
-                .await
+            citizen_page(
+                &state,
+                bo,
+                Some(&code),
+                field_errors(&fields, &["reason"]),
+                None,
+                StatusCode::UNPROCESSABLE_ENTITY,
+            )
+            .await
         }
         Err(e) => error_page(&bo, e, &format!("{HERE}?fiscal_code={code}")),
     }
@@ -298,13 +326,24 @@ impl RequestPage {
     }
 }
 
-fn request_page(bo: &Bo, values: &std::collections::HashMap<String, String>, errors: Vec<FieldError>, done: Option<String>) -> RequestPage {
+fn request_page(
+    bo: &Bo,
+    values: &std::collections::HashMap<String, String>,
+    errors: Vec<FieldError>,
+    done: Option<String>,
+) -> RequestPage {
     RequestPage {
         bo: bo.shell("/operatore/richiesta"),
         errors,
         fields: REQUEST_FIELDS
             .iter()
-            .map(|(name, label)| (*name, *label, if done.is_some() { String::new() } else { values.get(*name).cloned().unwrap_or_default() }))
+            .map(|(name, label)| {
+                (
+                    *name,
+                    *label,
+                    if done.is_some() { String::new() } else { values.get(*name).cloned().unwrap_or_default() },
+                )
+            })
             .collect(),
         done,
     }

@@ -3,6 +3,7 @@
 //! protection and security headers as the citizen portal; every page checks the operator's
 //! permission, and a page of another role answers 403.
 
+mod admin;
 mod auth;
 mod desk;
 mod phone;
@@ -48,6 +49,16 @@ pub fn router() -> Router<AppState> {
         .route("/operatore/revisione/{id}/documenti/{slot}", get(review::document))
         .route("/operatore/revisione/{id}/approva", post(review::approve))
         .route("/operatore/revisione/{id}/respingi", post(review::reject))
+        .route("/operatore/audit", get(admin::audit))
+        .route("/operatore/audit/verifica", post(admin::verify))
+        .route("/operatore/messaggi", get(admin::outbox))
+        .route("/operatore/messaggi/{id}/riprova", post(admin::retry))
+        .route("/operatore/messaggi/{id}/scarta", post(admin::discard))
+        .route("/operatore/stampe", get(admin::batches).post(admin::create_batch))
+        .route("/operatore/stampe/{batch}/lettere.pdf", get(admin::batch_pdf))
+        .route("/operatore/stampe/{batch}/manifest.csv", get(admin::batch_manifest))
+        .route("/operatore/stampe/{batch}/conferma", post(admin::confirm_batch))
+        .route("/operatore/politiche", get(admin::policy))
 }
 
 /// Who is logged in, as the frame shows it.
@@ -73,6 +84,10 @@ const SECTIONS: &[(&str, &str, Permission)] = &[
     ("/operatore/richiesta", "Richiesta PIN per conto del cittadino", Permission::RequestPin),
     ("/operatore/verifiche-telefoniche", "Verifiche telefoniche", Permission::PhoneChecks),
     ("/operatore/revisione", "Revisione richieste di PIN dispositivo", Permission::ReviewUpgrades),
+    ("/operatore/audit", "Registro di audit", Permission::ReadAudit),
+    ("/operatore/messaggi", "Messaggi non consegnati", Permission::ManageOutbox),
+    ("/operatore/stampe", "Stampa delle lettere", Permission::PrintBatches),
+    ("/operatore/politiche", "Politiche in vigore", Permission::ReadPolicy),
 ];
 
 /// A back-office request: the portal's context (CSRF, cookies) and the operator, if logged in.
@@ -100,7 +115,12 @@ impl Bo {
         let nav = match &self.operator {
             Some(op) => {
                 let mut nav = vec![("/operatore", "Inizio", here == "/operatore")];
-                nav.extend(SECTIONS.iter().filter(|(_, _, p)| op.may(*p)).map(|(href, label, _)| (*href, *label, *href == here)));
+                nav.extend(
+                    SECTIONS
+                        .iter()
+                        .filter(|(_, _, p)| op.may(*p))
+                        .map(|(href, label, _)| (*href, *label, *href == here)),
+                );
                 nav
             }
             None => Vec::new(),
@@ -117,6 +137,7 @@ impl Bo {
     }
 
     /// The operator if logged in and allowed `permission`; else the answer to send (login or 403).
+    #[allow(clippy::result_large_err, reason = "the error is the response itself, sent at once")]
     pub fn require(&self, permission: Permission) -> Result<&OperatorContext, Response> {
         match &self.operator {
             None => Err(axum::response::Redirect::to("/operatore/accedi").into_response()),
@@ -184,7 +205,9 @@ struct Message {
 
 fn render<T: askama::Template>(status: StatusCode, template: &T) -> Response {
     match template.render() {
-        Ok(html) => (status, [(axum::http::header::CACHE_CONTROL, "no-store")], axum::response::Html(html)).into_response(),
+        Ok(html) => {
+            (status, [(axum::http::header::CACHE_CONTROL, "no-store")], axum::response::Html(html)).into_response()
+        }
         Err(error) => {
             tracing::error!(%error, "template failure");
             StatusCode::INTERNAL_SERVER_ERROR.into_response()
@@ -207,4 +230,3 @@ fn error_page(bo: &Bo, error: sigillo_app::backoffice::BackofficeError, back: &s
     let api: crate::error::AppError = error.into();
     bo.message(api.status, "Operazione non eseguita", &api.message, back)
 }
-

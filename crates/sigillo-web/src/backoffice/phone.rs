@@ -34,7 +34,8 @@ fn text(value: &serde_json::Value) -> String {
 fn item(check: &PhoneCheck) -> Item {
     let g = &check.given;
     let person = check.person.as_ref();
-    let registry = |f: &dyn Fn(&sigillo_domain::registry::InsuredPerson) -> String| person.map_or_else(|| "–".to_owned(), f);
+    let registry =
+        |f: &dyn Fn(&sigillo_domain::registry::InsuredPerson) -> String| person.map_or_else(|| "–".to_owned(), f);
     let typed_residence = format!(
         "{}, {} {} ({}) {}",
         text(&g["residence"]["address"]),
@@ -50,18 +51,30 @@ fn item(check: &PhoneCheck) -> Item {
         requested_at: check.credential.created_at.date().to_string(),
         mismatches: check.mismatches.join(", "),
         rows: vec![
-            ("Cognome e nome", format!("{} {}", text(&g["family_name"]), text(&g["given_name"])), registry(&|p| format!("{} {}", p.family_name, p.given_name))),
+            (
+                "Cognome e nome",
+                format!("{} {}", text(&g["family_name"]), text(&g["given_name"])),
+                registry(&|p| format!("{} {}", p.family_name, p.given_name)),
+            ),
             (
                 "Residenza",
                 typed_residence,
                 registry(&|p| {
                     format!(
                         "{}, {} {} ({}) {}",
-                        p.residence.address, p.residence.postal_code, p.residence.municipality, p.residence.province, p.residence.country
+                        p.residence.address,
+                        p.residence.postal_code,
+                        p.residence.municipality,
+                        p.residence.province,
+                        p.residence.country
                     )
                 }),
             ),
-            ("Cellulare", text(&g["mobile"]), registry(&|p| p.mobile.as_ref().map_or("–".to_owned(), ToString::to_string))),
+            (
+                "Cellulare",
+                text(&g["mobile"]),
+                registry(&|p| p.mobile.as_ref().map_or("–".to_owned(), ToString::to_string)),
+            ),
             ("Telefono fisso", text(&g["landline"]), "–".to_owned()),
             ("E-mail", text(&g["email"]), registry(&|p| p.email.as_ref().map_or("–".to_owned(), ToString::to_string))),
         ],
@@ -76,7 +89,13 @@ struct QueuePage {
     items: Vec<Item>,
 }
 
-async fn queue_page(state: &AppState, bo: Bo, notice: Option<String>, errors: Vec<FieldError>, status: StatusCode) -> Response {
+async fn queue_page(
+    state: &AppState,
+    bo: Bo,
+    notice: Option<String>,
+    errors: Vec<FieldError>,
+    status: StatusCode,
+) -> Response {
     let op = match bo.require(Permission::PhoneChecks) {
         Ok(op) => op.clone(),
         Err(response) => return response,
@@ -104,7 +123,12 @@ pub struct DecisionForm {
     reason: String,
 }
 
-pub async fn confirm(State(state): State<AppState>, bo: Bo, Path(id): Path<String>, Form(form): Form<DecisionForm>) -> Response {
+pub async fn confirm(
+    State(state): State<AppState>,
+    bo: Bo,
+    Path(id): Path<String>,
+    Form(form): Form<DecisionForm>,
+) -> Response {
     let op = match bo.require(Permission::PhoneChecks) {
         Ok(op) => op.clone(),
         Err(response) => return response,
@@ -125,7 +149,12 @@ pub async fn confirm(State(state): State<AppState>, bo: Bo, Path(id): Path<Strin
     }
 }
 
-pub async fn reject(State(state): State<AppState>, bo: Bo, Path(id): Path<String>, Form(form): Form<DecisionForm>) -> Response {
+pub async fn reject(
+    State(state): State<AppState>,
+    bo: Bo,
+    Path(id): Path<String>,
+    Form(form): Form<DecisionForm>,
+) -> Response {
     let op = match bo.require(Permission::PhoneChecks) {
         Ok(op) => op.clone(),
         Err(response) => return response,
@@ -137,7 +166,8 @@ pub async fn reject(State(state): State<AppState>, bo: Bo, Path(id): Path<String
     match state.sigillo.reject_phone_check(&op, uuid, &form.reason).await {
         Ok(()) => queue_page(&state, bo, Some("Richiesta respinta.".to_owned()), Vec::new(), StatusCode::OK).await,
         Err(BackofficeError::InvalidInput(_)) => {
-            let errors = vec![FieldError { id: format!("reason-{id}"), message: "Indicare il motivo del rifiuto.".into() }];
+            let errors =
+                vec![FieldError { id: format!("reason-{id}"), message: "Indicare il motivo del rifiuto.".into() }];
             queue_page(&state, bo, None, errors, StatusCode::UNPROCESSABLE_ENTITY).await
         }
         Err(e) => error_page(&bo, e, HERE),

@@ -5,7 +5,9 @@ use serde_json::json;
 
 use crate::backoffice_support::{PASSWORD, add_operator, code, enrol, operator, post};
 use crate::harness::{Env, on_both_backends};
-use crate::pin_support::{Api, eligible_people, import_people, messages_for, request_body, serve, token_of, wait_for_kinds};
+use crate::pin_support::{
+    Api, eligible_people, import_people, messages_for, request_body, serve, token_of, wait_for_kinds,
+};
 
 on_both_backends!(
     operator_login_needs_the_second_factor,
@@ -42,9 +44,11 @@ async fn operator_login_needs_the_second_factor(env: Env) {
     bad.assert_error(401, "invalid_credentials");
     // A code from the next time step is accepted once (one step of clock skew); the same code twice is not.
     let next = code(&secret, true);
-    let ok = api.post("/operator/sessions", &json!({"username": "mario.desk", "password": PASSWORD, "totp": next})).await;
+    let ok =
+        api.post("/operator/sessions", &json!({"username": "mario.desk", "password": PASSWORD, "totp": next})).await;
     assert_eq!(ok.body["second_factor"], "done", "{ok}");
-    let replay = api.post("/operator/sessions", &json!({"username": "mario.desk", "password": PASSWORD, "totp": next})).await;
+    let replay =
+        api.post("/operator/sessions", &json!({"username": "mario.desk", "password": PASSWORD, "totp": next})).await;
     replay.assert_error(401, "invalid_credentials");
 
     // Logout ends the working session.
@@ -234,7 +238,9 @@ async fn each_role_is_refused_what_is_not_its_own(env: Env) {
     for token in [&desk, &reviewer, &admin] {
         api.get("/operator/phone-checks", token).await.assert_error(403, "forbidden");
         let id = "00000000-0000-0000-0000-000000000000";
-        post(&api, &format!("/operator/phone-checks/{id}/confirm"), token, &json!({})).await.assert_error(403, "forbidden");
+        post(&api, &format!("/operator/phone-checks/{id}/confirm"), token, &json!({}))
+            .await
+            .assert_error(403, "forbidden");
     }
     // A citizen's token is not an operator's.
     api.get("/operator/me", "not-a-token").await.assert_error(401, "unauthenticated");

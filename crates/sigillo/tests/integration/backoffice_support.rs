@@ -35,7 +35,12 @@ pub async fn enrol(api: &Api, username: &str) -> (String, String) {
     // The pending token opens nothing but the second-factor step.
     api.get("/operator/me", &pending).await.assert_error(401, "unauthenticated");
     let done = api
-        .call(reqwest::Method::POST, "/operator/sessions/current/totp", Some(&pending), Some(&json!({"code": code(&secret, false)})))
+        .call(
+            reqwest::Method::POST,
+            "/operator/sessions/current/totp",
+            Some(&pending),
+            Some(&json!({"code": code(&secret, false)})),
+        )
         .await;
     assert_eq!(done.status, 200, "{done}");
     assert_eq!(done.body["second_factor"], "done", "{done}");

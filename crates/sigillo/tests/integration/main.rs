@@ -12,6 +12,7 @@ mod registry;
 mod serve;
 
 mod api_openapi;
+mod backoffice_admin;
 mod backoffice_desk;
 mod backoffice_support;
 mod pin_access;

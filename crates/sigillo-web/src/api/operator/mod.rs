@@ -1,7 +1,11 @@
 //! The back-office API under `/api/v1/operator/…`: operator login (password, then a TOTP code) and
 //! what each role may do. Every handler names the permission it needs; the role decides.
 
+<<<<<<< HEAD
 pub mod review;
+=======
+pub mod admin;
+>>>>>>> main
 pub mod sessions;
 pub mod work;
 
@@ -37,7 +41,6 @@ impl FromRequestParts<AppState> for OperatorAuth {
         }
     }
 }
-
 
 pub fn operator_unauthenticated() -> AppError {
     AppError::new(

@@ -421,7 +421,11 @@ pub async fn confirm(
         return Err(forbidden());
     }
     let channel = state.sigillo.confirm_phone_check(&operator, parse_id(&id)?).await?;
-    Ok(Json(PhoneCheckConfirmed { status: "issued", first_half_channel: channel.as_str(), second_half_channel: "letter" }))
+    Ok(Json(PhoneCheckConfirmed {
+        status: "issued",
+        first_half_channel: channel.as_str(),
+        second_half_channel: "letter",
+    }))
 }
 
 #[utoipa::path(
