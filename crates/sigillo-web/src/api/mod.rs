@@ -62,13 +62,11 @@ pub fn router() -> Router<AppState> {
         .route("/operator/phone-checks", get(operator::work::phone_checks))
         .route("/operator/phone-checks/{id}/confirm", post(operator::work::confirm))
         .route("/operator/phone-checks/{id}/reject", post(operator::work::reject))
-<<<<<<< HEAD
         .route("/operator/upgrade-requests", get(operator::review::queue))
         .route("/operator/upgrade-requests/{id}", get(operator::review::get))
         .route("/operator/upgrade-requests/{id}/documents/{slot}", get(operator::review::document))
         .route("/operator/upgrade-requests/{id}/approve", post(operator::review::approve))
         .route("/operator/upgrade-requests/{id}/reject", post(operator::review::reject))
-=======
         .route("/operator/audit", get(operator::admin::audit))
         .route("/operator/audit/verification", post(operator::admin::verify))
         .route("/operator/outbox/parked", get(operator::admin::parked))
@@ -79,7 +77,6 @@ pub fn router() -> Router<AppState> {
         .route("/operator/print-batches/{batch}/manifest.csv", get(operator::admin::batch_manifest))
         .route("/operator/print-batches/{batch}/confirmation", post(operator::admin::confirm_batch))
         .route("/operator/policy", get(operator::admin::policy))
->>>>>>> main
         .route("/openapi.json", get(openapi_json))
         .fallback(|| async { AppError::not_found() })
         .method_not_allowed_fallback(|| async {
@@ -131,13 +128,11 @@ pub fn router() -> Router<AppState> {
         operator::work::phone_checks,
         operator::work::confirm,
         operator::work::reject,
-<<<<<<< HEAD
         operator::review::queue,
         operator::review::get,
         operator::review::document,
         operator::review::approve,
         operator::review::reject,
-=======
         operator::admin::audit,
         operator::admin::verify,
         operator::admin::parked,
@@ -149,7 +144,6 @@ pub fn router() -> Router<AppState> {
         operator::admin::batch_manifest,
         operator::admin::confirm_batch,
         operator::admin::policy,
->>>>>>> main
     ),
     components(schemas(ErrorBody)),
     modifiers(&BearerAuth),

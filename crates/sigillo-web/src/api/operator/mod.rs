@@ -1,11 +1,8 @@
 //! The back-office API under `/api/v1/operator/…`: operator login (password, then a TOTP code) and
 //! what each role may do. Every handler names the permission it needs; the role decides.
 
-<<<<<<< HEAD
-pub mod review;
-=======
 pub mod admin;
->>>>>>> main
+pub mod review;
 pub mod sessions;
 pub mod work;
 
