@@ -107,7 +107,7 @@ describe('Converti PIN, citizen without JavaScript and reviewer', { timeout: 240
       const input = citizenPage.locator(`[id="${field}"]`);
       assert.equal(await input.getAttribute('aria-invalid'), 'true', `${field} is marked invalid`);
       assert.match(await input.getAttribute('aria-describedby'), new RegExp(`${field}_error`));
-      assert.match(await citizenPage.locator(`[id="${field}_error"]`).innerText(), /Alleghi il file/);
+      assert.match(await citizenPage.locator(`[id="${field}_error"]`).innerText(), /: alleghi il file/);
       assert.equal(await citizenPage.locator(`#errors a[href="#${field}"]`).count(), 1, `the summary links ${field}`);
     }
     await screenshot(citizenPage, 'upgrade-errors');
@@ -119,7 +119,7 @@ describe('Converti PIN, citizen without JavaScript and reviewer', { timeout: 240
   test('a file named .pdf that is not a PDF is refused by its content', async () => {
     const response = await send(citizenPage, { signed_form: 'modulo-finto.pdf', id_front: 'fronte.jpg', id_back: 'retro.png' });
     assert.equal(response.status(), 422);
-    assert.match(await citizenPage.locator('[id="signed_form_error"]').innerText(), /non è un PDF, un JPEG o un PNG/);
+    assert.match(await citizenPage.locator('[id="signed_form_error"]').innerText(), /Modulo firmato: il file non è un PDF, un JPEG o un PNG/);
     assert.equal(await citizenPage.locator('[id="id_front_error"]').count(), 0, 'the photo was fine');
   });
 

@@ -91,6 +91,19 @@ fn file_error(tr: Tr, error: FileError) -> &'static str {
     })
 }
 
+/// A file's refusal with the file's name, so the summary says which file it is about.
+fn named(tr: Tr, slot: Slot, error: FileError) -> String {
+    let label = tr.t(match slot {
+        Slot::SignedForm => "up_signed_form",
+        Slot::IdFront => "up_id_front",
+        Slot::IdBack => "up_id_back",
+    });
+    let message = file_error(tr, error);
+    let mut chars = message.chars();
+    let lowered: String = chars.next().map(|c| c.to_lowercase().chain(chars).collect()).unwrap_or_default();
+    format!("{label}: {lowered}")
+}
+
 #[derive(Deserialize)]
 pub struct Outcome {
     esito: Option<String>,
@@ -181,10 +194,7 @@ pub async fn submit(
         Err(UpgradeError::InvalidFiles(refused)) => {
             let errors = refused
                 .into_iter()
-                .map(|(slot, error)| FieldError {
-                    id: slot.as_str().to_owned(),
-                    message: file_error(tr, error).to_owned(),
-                })
+                .map(|(slot, error)| FieldError { id: slot.as_str().to_owned(), message: named(tr, slot, error) })
                 .collect();
             render(&state, ctx, StatusCode::UNPROCESSABLE_ENTITY, None, errors).await
         }
