@@ -88,7 +88,7 @@ impl Sigillo {
         match (matched, usable) {
             (true, Some(credential)) => self.open_session(credential.clone(), &typed, attempts, client_ip, now).await,
             _ => {
-                self.record_failure(credential, &attempts, client_ip, now).await?;
+                self.record_failure(&code, credential, &attempts, client_ip, now).await?;
                 metrics::counter!("sigillo_logins_total", "outcome" => "failure").increment(1);
                 Err(LoginError::InvalidCredentials)
             }
@@ -120,12 +120,21 @@ impl Sigillo {
 
     async fn record_failure(
         &self,
+        attempts_code: &FiscalCode,
         credential: Option<Credential>,
         attempts: &LoginAttempts,
         client_ip: Option<&str>,
         now: OffsetDateTime,
     ) -> Result<(), StoreError> {
-        let Some(mut credential) = credential else { return Ok(()) };
+        let Some(mut credential) = credential else {
+            // The same commit as for a wrong PIN (one audit entry, under the same lock): without it
+            // an unknown fiscal code answered a commit's time faster, which told codes apart.
+            let code = attempts_code;
+            return self
+                .store
+                .append_audit(vec![AuditEvent::new(now, Actor::Citizen, "login_failed").fiscal_code(code).client_ip(client_ip)])
+                .await;
+        };
         let event = AuditEvent::new(now, Actor::Citizen, "login_failed")
             .fiscal_code(&credential.fiscal_code)
             .credential(credential.id)

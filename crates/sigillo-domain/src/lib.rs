@@ -6,6 +6,7 @@ pub mod contact;
 pub mod credential;
 pub mod fiscal_code;
 pub mod lang;
+pub mod oidc;
 pub mod operator;
 pub mod outbox;
 pub mod pin;

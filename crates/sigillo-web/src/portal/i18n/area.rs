@@ -195,6 +195,12 @@ pub static TEXTS: &[(&str, &str, &str)] = &[
     ),
     ("area_ev_contact_removed", "Recapito rimosso", "Contact removed"),
     ("area_ev_application_submitted", "Domanda presentata", "Application submitted"),
+    ("area_ev_citizen_looked_up", "Un operatore ha consultato i Suoi dati", "An operator looked up your data"),
+    ("area_ev_identity_checked", "Documento d'identità verificato in sede", "Identity document checked at an office"),
+    ("area_ev_pin_issued_at_desk", "PIN dispositivo rilasciato in sede", "PIN dispositivo issued at an office"),
+    ("area_ev_credential_unlocked", "PIN sbloccato da un operatore", "PIN unlocked by an operator"),
+    ("area_ev_phone_check_confirmed", "Dati confermati per telefono", "Data confirmed by phone"),
+    ("area_ev_phone_check_rejected", "Richiesta respinta dopo la verifica telefonica", "Request rejected after the phone check"),
     // Applications: /area-riservata/domande.
     ("area_apps_title", "Le mie domande", "My applications"),
     (
