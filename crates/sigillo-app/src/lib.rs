@@ -24,5 +24,6 @@ pub mod recovery;
 pub mod registry_import;
 pub mod services;
 pub mod sunset;
+pub mod upgrade;
 
 pub use context::{Settings, Sigillo, now};

@@ -162,6 +162,43 @@ pub fn contact_verification(channel: Channel, to: &str, code: &FiscalCode, otp: 
     m
 }
 
+/// The reviewer's decision on an upgrade to a PIN dispositivo: approved, or rejected with the
+/// reviewer's reason.
+pub fn upgrade_outcome(
+    channel: Channel,
+    to: &str,
+    code: &FiscalCode,
+    rejection: Option<&str>,
+    public_url: &str,
+    now: OffsetDateTime,
+) -> OutboundMessage {
+    let mut m = message(channel, MessageKind::UpgradeOutcome, to, code, now);
+    m.subject = Some(match rejection {
+        None => "Il Suo PIN è ora dispositivo".to_owned(),
+        Some(_) => "Richiesta di PIN dispositivo non accolta".to_owned(),
+    });
+    m.body = match (channel, rejection) {
+        (Channel::Sms, None) => {
+            format!("INPS: la Sua richiesta è stata accolta, il Suo PIN è ora dispositivo. Servizi su {public_url}")
+        }
+        (Channel::Sms, Some(_)) => format!(
+            "INPS: la Sua richiesta di PIN dispositivo non è stata accolta. Il motivo è nell'area riservata su {public_url}/converti-pin"
+        ),
+        (_, None) => format!(
+            "Gentile utente,\n\nabbiamo verificato i documenti che ha inviato: la Sua richiesta è stata accolta e il Suo \
+             PIN è ora un PIN dispositivo. Il PIN resta lo stesso; da subito può presentare domande dall'area riservata \
+             su {public_url}.\n\n{CONTACT_CENTER}"
+        ),
+        (_, Some(reason)) => format!(
+            "Gentile utente,\n\nabbiamo verificato i documenti che ha inviato per convertire il PIN in PIN dispositivo: \
+             la richiesta non è stata accolta per questo motivo:\n\n{reason}\n\nIl Suo PIN resta ordinario e continua a \
+             funzionare. Può inviare una nuova richiesta da {public_url}/converti-pin oppure ottenere il PIN dispositivo \
+             in una sede dell'Istituto.\n\n{CONTACT_CENTER}"
+        ),
+    };
+    m
+}
+
 /// The sunset: PINs are being retired in favour of SPID, CIE and CNS.
 pub fn sunset_notice(channel: Channel, to: &str, code: &FiscalCode, annulment: OffsetDateTime, now: OffsetDateTime) -> OutboundMessage {
     let date = annulment.format(format_description!("[day]/[month]/[year]")).unwrap_or_default();

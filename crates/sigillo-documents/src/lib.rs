@@ -1,6 +1,7 @@
 //! Sigillo's printed documents as A4 PDFs: the letter with the second half of a PIN (alone or as a
 //! print batch), the sealed PIN envelope printed at a desk, the receipt of an application, the
-//! contribution statement, and a pensioner's monthly slip and yearly tax certificate (CU).
+//! contribution statement, a pensioner's monthly slip and yearly tax certificate (CU), and the
+//! form to convert a PIN into a PIN dispositivo.
 //!
 //! Every function is pure: data in, PDF bytes out, no I/O, no knowledge of HTTP or SQL, so the
 //! delivery worker, the portal and the back-office can all call them and the tests can read what
@@ -18,6 +19,7 @@ mod page;
 mod pension;
 mod receipt;
 mod statement;
+mod upgrade_form;
 
 #[cfg(test)]
 mod testing;
@@ -27,3 +29,4 @@ pub use mailer::{PinMailer, pin_mailer};
 pub use pension::{PayslipLine, PensionPayslip, PensionTaxCertificate, pension_payslip, pension_tax_certificate};
 pub use receipt::{ApplicationReceipt, application_receipt};
 pub use statement::{ContributionStatement, contribution_statement};
+pub use upgrade_form::{UpgradeForm, upgrade_form};

@@ -7,7 +7,7 @@ use std::process::{Command, Stdio};
 use time::macros::{date, datetime};
 
 use crate::encoding::encode;
-use crate::{ApplicationReceipt, ContributionStatement, PinLetter, PinMailer, PostalAddress};
+use crate::{ApplicationReceipt, ContributionStatement, PinLetter, PinMailer, PostalAddress, UpgradeForm};
 
 /// Starts like a PDF, ends like one.
 pub(crate) fn assert_pdf(pdf: &[u8]) {
@@ -153,6 +153,19 @@ pub(crate) fn mailer() -> PinMailer {
     }
 }
 
+pub(crate) fn upgrade() -> UpgradeForm {
+    UpgradeForm {
+        fiscal_code: "DLLMGR80A41H501U".to_owned(),
+        family_name: "DELL'ACQUA".to_owned(),
+        given_name: "MARIA GRAZIA".to_owned(),
+        sex: "F".to_owned(),
+        birth_date: date!(1980 - 01 - 01),
+        birth_place: "ROMA (RM)".to_owned(),
+        residence: "VIA DEI FORI IMPERIALI 12 SC. B INT. 4, 00186 ROMA (RM), IT".to_owned(),
+        date: date!(2026 - 11 - 26),
+    }
+}
+
 /// Writes one of each document to `$SIGILLO_DOCUMENTS_SAMPLES` (default: a temporary folder), to
 /// look at: `cargo test -p sigillo-documents -- --ignored write_samples`.
 #[test]
@@ -170,6 +183,7 @@ fn write_samples() {
         ("application_receipt.pdf", crate::application_receipt(&receipt())),
         ("contribution_statement.pdf", crate::contribution_statement(&statement(120))),
         ("pin_mailer.pdf", crate::pin_mailer(&mailer())),
+        ("upgrade_form.pdf", crate::upgrade_form(&upgrade())),
     ] {
         std::fs::write(dir.join(name), pdf).expect("write sample");
     }

@@ -17,5 +17,6 @@ pub mod registry;
 pub mod session;
 pub mod store;
 pub mod throttle;
+pub mod upgrade;
 
 pub use lang::{Lang, Localized};

@@ -24,6 +24,7 @@ use crate::recovery::Recovery;
 use crate::registry::{ContributionYear, InsuredPerson};
 use crate::session::Session;
 use crate::throttle::LoginAttempts;
+use crate::upgrade::{Document, DocumentInfo, Slot, UpgradeRequest};
 
 /// A storage failure. Messages never carry row contents (they may hold personal data).
 #[derive(Debug, thiserror::Error)]
@@ -65,7 +66,7 @@ pub trait RegistryStore: Send + Sync {
 /// inserts (so a commit may end a credential and insert its successor for the same fiscal code),
 /// recoveries updated then inserted, contacts saved, letters cancelled, sessions ended and opened,
 /// login counters cleared, operators inserted and updated, operator sessions ended and opened,
-/// identity checks recorded, messages queued, audit appended.
+/// identity checks recorded, upgrade requests decided, messages queued, audit appended.
 #[derive(Debug, Clone, Default)]
 pub struct Changes {
     /// New credentials. A second live credential for the same fiscal code is a `Conflict`.
@@ -97,6 +98,10 @@ pub struct Changes {
     pub end_operator_sessions: Vec<Uuid>,
     pub open_operator_sessions: Vec<OperatorSession>,
     pub identity_checks: Vec<IdentityCheck>,
+    /// Decisions on upgrade requests: each is written (status, decision time, reviewer, reason)
+    /// only if the stored request is still `pending`; otherwise the whole commit fails with
+    /// `Conflict` (a request is decided once).
+    pub decide_upgrades: Vec<UpgradeRequest>,
     pub messages: Vec<OutboundMessage>,
     pub audit: Vec<AuditEvent>,
 }
@@ -117,6 +122,7 @@ impl Changes {
             && self.end_operator_sessions.is_empty()
             && self.open_operator_sessions.is_empty()
             && self.identity_checks.is_empty()
+            && self.decide_upgrades.is_empty()
             && self.messages.is_empty()
             && self.audit.is_empty()
     }
@@ -329,6 +335,34 @@ pub trait OperatorStore: Send + Sync {
     async fn awaiting_phone_check(&self, limit: u32) -> Result<Vec<Credential>, StoreError>;
 }
 
+/// Upgrade requests to a PIN dispositivo and their documents (decided through
+/// [`Changes::decide_upgrades`]). Documents are read only by the reviewers' use cases.
+#[async_trait]
+pub trait UpgradeStore: Send + Sync {
+    /// Stores a pending request, its documents and its audit entry in one transaction. A second
+    /// pending request for the same fiscal code is a `Conflict`.
+    async fn submit_upgrade(
+        &self,
+        request: &UpgradeRequest,
+        documents: &[Document],
+        audit: AuditEvent,
+    ) -> Result<(), StoreError>;
+
+    async fn upgrade_request(&self, id: Uuid) -> Result<Option<UpgradeRequest>, StoreError>;
+
+    /// A citizen's requests, newest first.
+    async fn upgrade_requests_of(&self, code: &FiscalCode) -> Result<Vec<UpgradeRequest>, StoreError>;
+
+    /// The reviewers' queue: pending requests, oldest first.
+    async fn pending_upgrades(&self, limit: u32) -> Result<Vec<UpgradeRequest>, StoreError>;
+
+    /// The documents of a request without their content, in slot order.
+    async fn upgrade_documents(&self, request: Uuid) -> Result<Vec<DocumentInfo>, StoreError>;
+
+    /// One document with its content.
+    async fn upgrade_document(&self, request: Uuid, slot: Slot) -> Result<Option<Document>, StoreError>;
+}
+
 /// Everything a Sigillo node needs from its database.
 #[async_trait]
 pub trait Store:
@@ -342,6 +376,7 @@ pub trait Store:
     + RateLimitStore
     + OperatorStore
     + PensionStore
+    + UpgradeStore
 {
     /// Creates or upgrades the schema; safe to run on every start and from several nodes at once.
     async fn migrate(&self) -> Result<(), StoreError>;

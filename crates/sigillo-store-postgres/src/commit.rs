@@ -3,7 +3,7 @@
 //! Order: credential updates, then inserts (so that revoking the live credential and creating its
 //! successor can share a commit: the partial unique index is checked row by row), recoveries
 //! updated then inserted, contacts saved, letters withdrawn, sessions ended and opened, login
-//! counters cleared, operators and their sessions written, identity checks recorded, messages queued, and the audit entries last, because
+//! counters cleared, operators and their sessions written, identity checks recorded, upgrade requests decided, messages queued, and the audit entries last, because
 //! appending takes the one lock every node shares and holds it until the commit: everything
 //! else is done by then. Rows of one kind are written in key order, so two commits touching the
 //! same rows wait for each other instead of deadlocking.
@@ -15,7 +15,7 @@ use sqlx::{PgConnection, PgPool};
 use time::OffsetDateTime;
 
 use crate::error::{store_error, write_error};
-use crate::{READ_COMMITTED, audit, contacts, credentials, operators, outbox, recoveries, sessions};
+use crate::{READ_COMMITTED, audit, contacts, credentials, operators, outbox, recoveries, sessions, upgrades};
 
 pub(crate) async fn commit(pool: &PgPool, changes: Changes, now: OffsetDateTime) -> Result<(), StoreError> {
     if changes.is_empty() {
@@ -73,6 +73,7 @@ async fn apply(conn: &mut PgConnection, changes: &Changes, now: OffsetDateTime) 
     }
     credentials::clear_attempts(conn, &changes.clear_attempts).await.map_err(write_error)?;
     operators::apply(conn, changes, now).await?;
+    upgrades::decide(conn, &changes.decide_upgrades).await?;
     outbox::enqueue(conn, &changes.messages).await?;
     audit::append(conn, &changes.audit).await
 }

@@ -11,6 +11,8 @@ const LIVE_CREDENTIAL_INDEX: &str = "credentials_one_live";
 const CONTACT_VALUE_CONSTRAINT: &str = "contacts_one_per_value";
 /// The unique constraint on operators' usernames (0005).
 const OPERATOR_USERNAME_CONSTRAINT: &str = "operators_one_per_username";
+/// The partial unique index that allows one pending upgrade request per fiscal code (0007).
+const PENDING_UPGRADE_INDEX: &str = "upgrade_requests_one_pending";
 
 pub(crate) fn store_error(err: sqlx::Error) -> StoreError {
     match err {
@@ -24,6 +26,9 @@ pub(crate) fn store_error(err: sqlx::Error) -> StoreError {
             }
             if code == "23505" && db.constraint() == Some(OPERATOR_USERNAME_CONSTRAINT) {
                 return StoreError::Conflict("an operator with this username exists".to_owned());
+            }
+            if code == "23505" && db.constraint() == Some(PENDING_UPGRADE_INDEX) {
+                return StoreError::Conflict("the fiscal code already has a pending upgrade request".to_owned());
             }
             let message = if code.starts_with("22") {
                 format!("invalid data (SQLSTATE {code})")

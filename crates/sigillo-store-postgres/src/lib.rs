@@ -17,6 +17,7 @@ mod recoveries;
 mod registry;
 mod row;
 mod sessions;
+mod upgrades;
 
 use std::fmt;
 use std::str::FromStr;

@@ -18,7 +18,7 @@ use uuid::Uuid;
 
 use crate::codec::{Columns, micros, opt_micros, uuid_text};
 use crate::error::store_error;
-use crate::{SqliteStore, audit, contacts, operators, outbox, recoveries, sessions};
+use crate::{SqliteStore, audit, contacts, operators, outbox, recoveries, sessions, upgrades};
 
 macro_rules! credential_columns {
     () => {
@@ -226,6 +226,9 @@ impl CredentialStore for SqliteStore {
         }
         for check in &changes.identity_checks {
             operators::insert_identity_check(&mut tx, check).await?;
+        }
+        for request in &changes.decide_upgrades {
+            upgrades::decide(&mut tx, request).await?;
         }
         for message in &changes.messages {
             outbox::insert(&mut tx, message).await?;

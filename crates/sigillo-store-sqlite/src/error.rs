@@ -20,6 +20,8 @@ const LIVE_CREDENTIAL_KEY: &str = "credentials.fiscal_code";
 const CONTACT_KEY: &str = "contacts.fiscal_code, contacts.kind, contacts.value";
 /// The column SQLite names when a second operator takes a username.
 const OPERATOR_KEY: &str = "operators.username";
+/// The column SQLite names when a fiscal code gets a second pending upgrade request.
+const PENDING_UPGRADE_KEY: &str = "upgrade_requests.fiscal_code";
 
 pub(crate) fn store_error(err: sqlx::Error) -> StoreError {
     match err {
@@ -37,6 +39,11 @@ pub(crate) fn store_error(err: sqlx::Error) -> StoreError {
                     }
                     Some(OPERATOR_KEY) => {
                         return StoreError::Conflict("an operator with this username exists".to_owned());
+                    }
+                    Some(PENDING_UPGRADE_KEY) => {
+                        return StoreError::Conflict(
+                            "the fiscal code already has a pending upgrade request".to_owned(),
+                        );
                     }
                     _ => {}
                 }

@@ -20,6 +20,7 @@ mod registry;
 mod sessions;
 #[cfg(test)]
 mod tests;
+mod upgrades;
 
 use std::str::FromStr;
 use std::time::Duration;

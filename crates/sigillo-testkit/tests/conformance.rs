@@ -79,6 +79,12 @@ on_every_backend!(
     rate_limits: [hits_count_per_key, concurrent_hits_get_distinct_counts],
     operators: [operator_life, identity_checks_and_phone_queue],
     pensions: [pension_slips_round_trip, pension_slips_all_or_nothing],
+    upgrades: [
+        upgrade_life,
+        decision_with_a_stale_credential_rolls_back,
+        concurrent_submissions_make_one_request,
+        concurrent_decisions_one_wins,
+    ],
 );
 
 #[tokio::test]

@@ -8,6 +8,7 @@ mod metrics;
 pub mod portal;
 mod routes;
 mod state;
+mod upload;
 
 pub use api::ApiDoc;
 pub use error::AppError;

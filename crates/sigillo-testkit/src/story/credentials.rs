@@ -154,6 +154,7 @@ pub async fn stale_update_conflicts<S: Store + Clone + 'static>(store: &S) {
         end_operator_sessions: Vec::new(),
         open_operator_sessions: Vec::new(),
         identity_checks: Vec::new(),
+        decide_upgrades: Vec::new(),
         messages: vec![message(code, MessageKind::UpgradeOutcome, Channel::Email, at(30))],
         audit: vec![event(at(30), "credential_locked", &code, current.id)],
     };

@@ -19,3 +19,4 @@ pub mod recoveries;
 pub mod registry;
 pub mod sessions;
 pub mod support;
+pub mod upgrades;

@@ -277,3 +277,67 @@ impl From<ContactError> for AppError {
         }
     }
 }
+
+impl From<sigillo_app::upgrade::UpgradeError> for AppError {
+    fn from(error: sigillo_app::upgrade::UpgradeError) -> Self {
+        use sigillo_app::upgrade::UpgradeError;
+        match error {
+            UpgradeError::InvalidFiles(refused) => {
+                let mut e = AppError::new(
+                    StatusCode::UNPROCESSABLE_ENTITY,
+                    "invalid_input",
+                    "Alcuni file non sono validi: servono il modulo firmato e il documento fronte e retro, ciascuno PDF, JPEG o PNG di al massimo 5 MB.",
+                );
+                for (slot, reason) in refused {
+                    e.fields.insert(slot.as_str().to_owned(), reason.message().to_owned());
+                }
+                e
+            }
+            UpgradeError::AlreadyDispositivo => AppError::new(
+                StatusCode::CONFLICT,
+                "already_dispositivo",
+                "Il Suo PIN è già dispositivo: non serve convertirlo.",
+            ),
+            UpgradeError::AlreadyPending => AppError::new(
+                StatusCode::CONFLICT,
+                "upgrade_pending",
+                "Ha già una richiesta di PIN dispositivo in attesa di verifica: ne riceverà l'esito per e-mail.",
+            ),
+            UpgradeError::NoPerson => AppError::new(
+                StatusCode::NOT_FOUND,
+                "not_in_registry",
+                format!("I Suoi dati non risultano negli archivi dell'Istituto: si rivolga a una sede o al {CONTACT_CENTER}."),
+            ),
+            UpgradeError::Store(e) => e.into(),
+        }
+    }
+}
+
+impl From<sigillo_app::upgrade::ReviewError> for AppError {
+    fn from(error: sigillo_app::upgrade::ReviewError) -> Self {
+        use sigillo_app::upgrade::ReviewError;
+        match error {
+            ReviewError::Forbidden => {
+                AppError::new(StatusCode::FORBIDDEN, "forbidden", "Il Suo ruolo non consente questa operazione.")
+            }
+            ReviewError::NotFound => AppError::not_found(),
+            ReviewError::AlreadyDecided => AppError::new(
+                StatusCode::CONFLICT,
+                "already_decided",
+                "La richiesta è già stata decisa: l'esito non si può cambiare.",
+            ),
+            ReviewError::InvalidReason => AppError::new(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "invalid_input",
+                "Indicare il motivo del rifiuto.",
+            )
+            .field("reason", "Il motivo è obbligatorio (da 5 a 500 caratteri): il cittadino lo leggerà."),
+            ReviewError::NoLiveCredential => AppError::new(
+                StatusCode::CONFLICT,
+                "no_live_pin",
+                "Il cittadino non ha più un PIN attivo (revocato o annullato): la richiesta può solo essere respinta.",
+            ),
+            ReviewError::Store(e) => e.into(),
+        }
+    }
+}

@@ -11,6 +11,7 @@ pub(crate) mod pin_requests;
 mod public;
 mod services;
 mod sessions;
+pub(crate) mod upgrade;
 
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
@@ -43,6 +44,13 @@ pub fn router() -> Router<AppState> {
         .route("/me/contributions.pdf", get(services::contributions_pdf))
         .route("/me/applications", post(services::submit_application))
         .route("/me/applications/{protocol}/receipt.pdf", get(services::receipt))
+        .route("/me/upgrade-requests/form.pdf", get(upgrade::form_pdf))
+        .route(
+            "/me/upgrade-requests",
+            get(upgrade::list)
+                .post(upgrade::submit)
+                .layer(DefaultBodyLimit::max(crate::upload::UPLOAD_BODY_LIMIT)),
+        )
         .route("/operator/sessions", post(operator::sessions::create))
         .route("/operator/sessions/current", axum::routing::delete(operator::sessions::delete_current))
         .route("/operator/sessions/current/totp", post(operator::sessions::second_factor))
@@ -56,6 +64,11 @@ pub fn router() -> Router<AppState> {
         .route("/operator/phone-checks", get(operator::work::phone_checks))
         .route("/operator/phone-checks/{id}/confirm", post(operator::work::confirm))
         .route("/operator/phone-checks/{id}/reject", post(operator::work::reject))
+        .route("/operator/upgrade-requests", get(operator::review::queue))
+        .route("/operator/upgrade-requests/{id}", get(operator::review::get))
+        .route("/operator/upgrade-requests/{id}/documents/{slot}", get(operator::review::document))
+        .route("/operator/upgrade-requests/{id}/approve", post(operator::review::approve))
+        .route("/operator/upgrade-requests/{id}/reject", post(operator::review::reject))
         .route("/operator/audit", get(operator::admin::audit))
         .route("/operator/audit/verification", post(operator::admin::verify))
         .route("/operator/outbox/parked", get(operator::admin::parked))
@@ -106,6 +119,9 @@ pub fn router() -> Router<AppState> {
         services::contributions_pdf,
         services::submit_application,
         services::receipt,
+        upgrade::form_pdf,
+        upgrade::submit,
+        upgrade::list,
         operator::sessions::create,
         operator::sessions::second_factor,
         operator::sessions::delete_current,
@@ -119,6 +135,11 @@ pub fn router() -> Router<AppState> {
         operator::work::phone_checks,
         operator::work::confirm,
         operator::work::reject,
+        operator::review::queue,
+        operator::review::get,
+        operator::review::document,
+        operator::review::approve,
+        operator::review::reject,
         operator::admin::audit,
         operator::admin::verify,
         operator::admin::parked,
@@ -145,6 +166,7 @@ pub fn router() -> Router<AppState> {
         (name = "contacts", description = "The citizen's contacts and their verification"),
         (name = "me", description = "The citizen's own PIN"),
         (name = "services", description = "Online services, gated by level"),
+        (name = "upgrade", description = "Converti PIN: upgrade to a PIN dispositivo, reviewed by the back-office"),
         (name = "operator", description = "Back-office: operator login with a TOTP second factor, and each role's work"),
     )
 )]

@@ -7,6 +7,7 @@ mod admin;
 mod auth;
 mod desk;
 mod phone;
+mod review;
 
 use axum::Router;
 use axum::extract::FromRequestParts;
@@ -43,6 +44,11 @@ pub fn router() -> Router<AppState> {
         .route("/operatore/verifiche-telefoniche", get(phone::queue))
         .route("/operatore/verifiche-telefoniche/{id}/conferma", post(phone::confirm))
         .route("/operatore/verifiche-telefoniche/{id}/respingi", post(phone::reject))
+        .route("/operatore/revisione", get(review::queue))
+        .route("/operatore/revisione/{id}", get(review::review))
+        .route("/operatore/revisione/{id}/documenti/{slot}", get(review::document))
+        .route("/operatore/revisione/{id}/approva", post(review::approve))
+        .route("/operatore/revisione/{id}/respingi", post(review::reject))
         .route("/operatore/audit", get(admin::audit))
         .route("/operatore/audit/verifica", post(admin::verify))
         .route("/operatore/messaggi", get(admin::outbox))
@@ -77,6 +83,7 @@ const SECTIONS: &[(&str, &str, Permission)] = &[
     ("/operatore/cittadino", "Cerca cittadino", Permission::FindCitizen),
     ("/operatore/richiesta", "Richiesta PIN per conto del cittadino", Permission::RequestPin),
     ("/operatore/verifiche-telefoniche", "Verifiche telefoniche", Permission::PhoneChecks),
+    ("/operatore/revisione", "Revisione richieste di PIN dispositivo", Permission::ReviewUpgrades),
     ("/operatore/audit", "Registro di audit", Permission::ReadAudit),
     ("/operatore/messaggi", "Messaggi non consegnati", Permission::ManageOutbox),
     ("/operatore/stampe", "Stampa delle lettere", Permission::PrintBatches),

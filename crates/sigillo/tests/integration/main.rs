@@ -33,3 +33,5 @@ mod revocation_health_card;
 mod sunset_dates;
 mod pin_expiry_notice;
 mod services_pension_applications;
+mod upgrade_online;
+mod upgrade_review;

@@ -2,6 +2,7 @@
 //! what each role may do. Every handler names the permission it needs; the role decides.
 
 pub mod admin;
+pub mod review;
 pub mod sessions;
 pub mod work;
 

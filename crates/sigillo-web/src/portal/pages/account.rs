@@ -105,6 +105,8 @@ struct Reserved {
     total_weeks: u32,
     years: Vec<ContributionYear>,
     revoke_error: Option<String>,
+    /// The latest request for a PIN dispositivo, as one line.
+    upgrade_status: Option<String>,
 }
 
 #[derive(Deserialize)]
@@ -145,7 +147,12 @@ async fn reserved_page(state: &AppState, ctx: Ctx, changed: bool, revoke_error: 
     } else {
         tr.t("level_ordinario")
     };
+    let upgrade_status = match state.sigillo.upgrade_requests(citizen).await {
+        Ok(requests) => requests.first().map(|r| super::area::upgrade::status_line(tr, r)),
+        Err(error) => return AppError::from(error).into_response(),
+    };
     let page = Reserved {
+        upgrade_status,
         shell: ctx.shell.clone(),
         notice: changed.then(|| tr.t("pin_changed").to_owned()),
         fiscal_code: citizen.credential.fiscal_code.to_string(),

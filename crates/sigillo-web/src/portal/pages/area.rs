@@ -11,6 +11,7 @@ mod events;
 mod info;
 mod mailbox;
 mod pension;
+pub mod upgrade;
 
 use askama::Template;
 use axum::Router;
@@ -36,7 +37,13 @@ pub fn routes() -> Router<AppState> {
         .route("/area-riservata/pensione", get(pension::page))
         .route("/area-riservata/pensione/cedolino/{year}/{file}", get(pension::slip_pdf))
         .route("/area-riservata/pensione/cu/{file}", get(pension::certificate_pdf))
-        .route("/converti-pin", get(info::upgrade))
+        .route(
+            "/converti-pin",
+            get(upgrade::page)
+                .post(upgrade::submit)
+                .layer(axum::extract::DefaultBodyLimit::max(crate::upload::UPLOAD_BODY_LIMIT)),
+        )
+        .route("/converti-pin/modulo.pdf", get(upgrade::form_pdf))
         .route("/aiuto", get(info::help))
         .route("/demo/posta", get(mailbox::page))
         .route("/demo/posta/{file}", get(mailbox::letter_pdf))

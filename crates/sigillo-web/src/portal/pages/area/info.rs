@@ -1,28 +1,13 @@
-//! Public information pages: `/converti-pin` (both ways to a PIN dispositivo) and `/aiuto` (the
-//! questions the guides and citizens ask most), with this installation's durations.
+//! Public information page `/aiuto`: the questions the guides and citizens ask most, with this
+//! installation's durations. (`/converti-pin` is in `upgrade.rs`.)
 
 use askama::Template;
 use axum::extract::State;
 use axum::response::Response;
-use sigillo_domain::credential::Level;
 use sigillo_domain::throttle::{LOCK_AFTER, THROTTLE_AFTER};
 
 use crate::portal::shell::{Ctx, Shell};
 use crate::state::AppState;
-
-#[derive(Template)]
-#[template(path = "area_upgrade.html")]
-struct UpgradePage {
-    shell: Shell,
-    /// The logged-in citizen's level: `Some(true)` for dispositivo.
-    dispositivo: Option<bool>,
-}
-
-pub async fn upgrade(ctx: Ctx) -> Response {
-    let dispositivo = ctx.citizen.as_ref().map(|c| c.credential.level >= Level::Dispositivo);
-    let page = UpgradePage { shell: ctx.shell.clone(), dispositivo };
-    ctx.page(&page)
-}
 
 #[derive(Template)]
 #[template(path = "area_help.html")]
