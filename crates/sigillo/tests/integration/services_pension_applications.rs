@@ -2,15 +2,12 @@
 //! ordinario), the applications catalogue, and a PIN dispositivo submitting a NASpI with bad and
 //! good data (protocol, receipt PDF with the fields' labels).
 //!
-//! A PIN dispositivo comes from a desk or an approved upgrade (the back-office); until that is
-//! reachable here, the story raises the level in the database, as a reviewer's approval would.
+//! The PIN dispositivo comes the way a citizen gets it online (issue 7's acceptance): the ordinario
+//! citizen uploads the signed form and both sides of a document, a reviewer approves.
 
 use std::process::{Command, Stdio};
 
 use serde_json::{Value, json};
-use sigillo_domain::credential::Level;
-use sigillo_domain::fiscal_code::FiscalCode;
-use sigillo_domain::store::{Changes, CredentialStore};
 use time::OffsetDateTime;
 
 use crate::harness::{Env, on_both_backends};
@@ -184,17 +181,16 @@ async fn the_catalogue_lists_every_application_with_its_fields(env: Env) {
 }
 
 /// Raises the live credential of `code` to dispositivo, as an approved upgrade does.
-async fn make_dispositivo(env: &Env, code: &str) {
-    let code = FiscalCode::parse(code).expect("fiscal code");
-    let store: Box<dyn CredentialStore> = if env.database_url.starts_with("sqlite:") {
-        Box::new(sigillo_store_sqlite::SqliteStore::connect(&env.database_url).await.expect("sqlite"))
-    } else {
-        Box::new(sigillo_store_postgres::PostgresStore::connect(&env.database_url, 1).await.expect("postgres"))
-    };
-    let mut credential = store.live_credential(&code).await.expect("read").expect("a live credential");
-    credential.level = Level::Dispositivo;
-    let changes = Changes { update_credentials: vec![credential], ..Changes::default() };
-    store.commit(changes, OffsetDateTime::now_utc()).await.expect("upgrade");
+/// Converti PIN: upload, then a reviewer (created and enrolled here) approves.
+async fn make_dispositivo(env: &Env, api: &Api, token: &str) {
+    let submitted = crate::upgrade_online::upload(api, token, &crate::upgrade_online::good_parts()).await;
+    assert_eq!(submitted.status, 202, "{submitted}");
+    let id = submitted.body["id"].as_str().expect("id").to_owned();
+    let reviewer = crate::backoffice_support::operator(env, api, "anna.rev", "reviewer").await;
+    let approve = format!("/operator/upgrade-requests/{id}/approve");
+    let approved = crate::backoffice_support::post(api, &approve, &reviewer, &json!({})).await;
+    assert_eq!(approved.status, 200, "{approved}");
+    assert_eq!(api.get("/me", token).await.body["level"], "dispositivo");
 }
 
 async fn dispositivo_submits_a_naspi_checked_field_by_field(env: Env) {
@@ -221,7 +217,7 @@ async fn dispositivo_submits_a_naspi_checked_field_by_field(env: Env) {
         }
     });
     submit(good.clone()).await.assert_error(403, "level_insufficient");
-    make_dispositivo(&env, person.cf()).await;
+    make_dispositivo(&env, &api, &token).await;
 
     // Bad data: each field says why, in Italian; nothing is stored.
     let bad = json!({
