@@ -26,8 +26,11 @@ pub struct Settings {
     pub annulment_date: Option<OffsetDateTime>,
     /// Validity of a recovery link and code.
     pub recovery_ttl: Duration,
-    /// Where citizens log in, as printed in messages (e.g. `http://127.0.0.1:8080`).
+    /// Where citizens log in, as printed in messages (e.g. `http://127.0.0.1:8080`); also the
+    /// OpenID Connect issuer.
     pub public_url: String,
+    /// Key of the pairwise `sub` given to relying services.
+    pub subject_key: crate::oidc::SubjectKey,
 }
 
 impl Default for Settings {
@@ -42,8 +45,19 @@ impl Default for Settings {
             annulment_date: None,
             recovery_ttl: Duration::from_secs(24 * 3600),
             public_url: "http://127.0.0.1:8080".to_owned(),
+            subject_key: crate::oidc::SubjectKey(random_key()),
         }
     }
+}
+
+/// 32 random bytes (a fresh subject key when none is configured, e.g. in tests).
+fn random_key() -> Vec<u8> {
+    use rand::TryRngCore;
+    let mut key = vec![0u8; 32];
+    if rand::rngs::OsRng.try_fill_bytes(&mut key).is_err() {
+        key.clear();
+    }
+    key
 }
 
 /// The application: cheap to clone, shared by every handler and background job of a node.

@@ -15,6 +15,7 @@ pub mod issuance;
 pub mod login;
 pub mod me;
 pub mod messages;
+pub mod oidc;
 pub mod operators;
 pub mod otp;
 pub mod pin_request;

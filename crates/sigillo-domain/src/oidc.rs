@@ -50,10 +50,13 @@ pub struct Client {
     /// The public `client_id`.
     pub id: String,
     pub name: String,
-    /// Argon2id PHC of the client secret; `None` for a public client (PKCE only).
+    /// Hex SHA-256 of the client secret; `None` for a public client (PKCE only). The secret is
+    /// 256 random bits, so a slow hash would add only CPU cost to the token endpoint.
     pub secret_hash: Option<String>,
     /// Matched exactly, character for character.
     pub redirect_uris: Vec<String>,
+    /// Where RP-initiated logout may send the citizen back (exact match too).
+    pub post_logout_redirect_uris: Vec<String>,
     pub created_at: OffsetDateTime,
     pub disabled_at: Option<OffsetDateTime>,
 }
@@ -187,45 +190,171 @@ pub fn base64url(bytes: &[u8]) -> String {
     base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes)
 }
 
-/// A code handed to the client's redirect URI; only its SHA-256 is stored.
+/// One authorization: a citizen's login shared with one client. Its code, access tokens and
+/// refresh tokens hang from it, so revoking it (logout, reuse of a code or refresh token, the
+/// client removed) ends them all at once.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct AuthorizationCode {
-    pub code_hash: String,
+pub struct Grant {
+    pub id: Uuid,
     pub client_id: String,
     pub fiscal_code: FiscalCode,
     pub credential_id: Uuid,
-    pub redirect_uri: String,
+    /// The portal session the citizen logged in with (RP-initiated logout ends its grants).
+    pub session_id: Option<Uuid>,
     pub scopes: Scopes,
     pub nonce: Option<String>,
-    pub code_challenge: String,
     /// The level the citizen logged in at.
     pub level: Level,
     /// When the citizen typed the PIN.
     pub auth_time: OffsetDateTime,
     pub created_at: OffsetDateTime,
+    pub revoked_at: Option<OffsetDateTime>,
+}
+
+/// A code handed to the client's redirect URI; only its SHA-256 is stored.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AuthorizationCode {
+    pub code_hash: String,
+    pub grant_id: Uuid,
+    pub redirect_uri: String,
+    pub code_challenge: String,
     pub expires_at: OffsetDateTime,
-    /// Set when exchanged; a second exchange revokes what the first gave (RFC 6749 4.1.2).
+    /// Set when exchanged; a second exchange revokes the grant (RFC 6749 4.1.2).
     pub used_at: Option<OffsetDateTime>,
 }
 
-/// A refresh token. Rotated at every use; a used one presented again revokes its whole family
-/// (reuse detection, OAuth 2.0 Security BCP 4.14).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TokenKind {
+    Access,
+    /// Rotated at every use; a used one presented again revokes its grant (reuse detection,
+    /// OAuth 2.0 Security BCP 4.14).
+    Refresh,
+}
+
+impl TokenKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            TokenKind::Access => "access",
+            TokenKind::Refresh => "refresh",
+        }
+    }
+
+    pub fn parse(value: &str) -> Option<TokenKind> {
+        match value {
+            "access" => Some(TokenKind::Access),
+            "refresh" => Some(TokenKind::Refresh),
+            _ => None,
+        }
+    }
+}
+
+/// An opaque bearer token; only its SHA-256 is stored.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct RefreshToken {
-    pub id: Uuid,
+pub struct Token {
     pub token_hash: String,
-    /// Every token descending from one authorization code.
-    pub family: Uuid,
-    pub client_id: String,
-    pub fiscal_code: FiscalCode,
-    pub credential_id: Uuid,
-    pub scopes: Scopes,
-    pub level: Level,
-    pub auth_time: OffsetDateTime,
+    pub grant_id: Uuid,
+    pub kind: TokenKind,
     pub created_at: OffsetDateTime,
     pub expires_at: OffsetDateTime,
+    /// Refresh tokens only: when it was exchanged for a new one.
     pub used_at: Option<OffsetDateTime>,
-    pub revoked_at: Option<OffsetDateTime>,
+}
+
+/// An authorization request that passed its checks, kept while the citizen logs in and agrees.
+/// Stored (not carried in the URL) so that the resumed request cannot be altered, and so that any
+/// node can resume it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AuthorizationRequest {
+    pub id: Uuid,
+    pub client_id: String,
+    pub redirect_uri: String,
+    pub scopes: Scopes,
+    pub state: Option<String>,
+    pub nonce: Option<String>,
+    pub code_challenge: String,
+    /// The lowest level among the request's known `acr_values` (ordinario when none).
+    pub min_level: Level,
+    /// `max_age` in seconds: a login older than this must be repeated.
+    pub max_age: Option<u64>,
+    /// `prompt=login`: a PIN typed after the request was made.
+    pub force_login: bool,
+    pub created_at: OffsetDateTime,
+    pub expires_at: OffsetDateTime,
+}
+
+/// How long a citizen has to log in and agree once a client sent them.
+pub const REQUEST_TTL: Duration = Duration::from_secs(15 * 60);
+
+impl AuthorizationRequest {
+    /// Whether a login made at `auth_time` at `level` may answer this request at `now`, or what
+    /// is missing.
+    pub fn login_fits(&self, auth_time: OffsetDateTime, level: Level, now: OffsetDateTime) -> LoginFit {
+        if self.force_login && auth_time < self.created_at {
+            return LoginFit::Fresh;
+        }
+        // A login made after the request answers it, however small `max_age` (0 included).
+        if let Some(max_age) = self.max_age
+            && auth_time < self.created_at
+            && now - auth_time > time::Duration::seconds(i64::try_from(max_age).unwrap_or(i64::MAX))
+        {
+            return LoginFit::Fresh;
+        }
+        if !level_satisfies(level, self.min_level) {
+            return LoginFit::Higher;
+        }
+        LoginFit::Fits
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LoginFit {
+    Fits,
+    /// A fresh PIN entry is needed (`prompt=login`, `max_age`).
+    Fresh,
+    /// The login's level is below the request's (step-up).
+    Higher,
+}
+
+/// The lowest level a space-separated `acr_values` accepts: the client lists, in order of
+/// preference, the values it takes, so any of them will do. Unknown values are ignored (`acr` is
+/// a voluntary claim); none known means ordinario.
+pub fn min_level_of_acr_values(acr_values: &str) -> Level {
+    let known: Vec<Level> = acr_values.split(' ').filter_map(level_of_acr).collect();
+    if known.is_empty() || known.contains(&Level::Ordinario) { Level::Ordinario } else { Level::Dispositivo }
+}
+
+/// An ES256 signing key of the ID tokens. The newest key signs; older ones stay in the JWKS until
+/// every token they signed has expired (rotation without breaking verifiers).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SigningKey {
+    pub kid: String,
+    /// `ES256`.
+    pub algorithm: String,
+    /// PKCS#8 DER of the private key.
+    pub private_pkcs8: Vec<u8>,
+    /// The public key as a JWK (JSON object text).
+    pub public_jwk: String,
+    pub created_at: OffsetDateTime,
+    /// After this it signs nothing more.
+    pub signs_until: OffsetDateTime,
+    /// After this it leaves the JWKS and may be deleted.
+    pub published_until: OffsetDateTime,
+}
+
+/// How long a key signs before a new one takes over.
+pub const KEY_SIGNING_LIFETIME: Duration = Duration::from_secs(30 * 24 * 3600);
+/// How long a key stays published after it stops signing: longer than any token it signed lives
+/// (ID tokens are also accepted, expired, as `id_token_hint` at logout for a day).
+pub const KEY_PUBLISHED_AFTER_SIGNING: Duration = Duration::from_secs(2 * 24 * 3600);
+
+impl SigningKey {
+    pub fn signs_at(&self, now: OffsetDateTime) -> bool {
+        self.created_at <= now && now < self.signs_until
+    }
+
+    pub fn published_at(&self, now: OffsetDateTime) -> bool {
+        now < self.published_until
+    }
 }
 
 /// What a citizen agreed to share with a client, remembered per client.
@@ -288,12 +417,46 @@ mod tests {
             name: "n".into(),
             secret_hash: None,
             redirect_uris: vec!["https://x.it/cb".into()],
+            post_logout_redirect_uris: Vec::new(),
             created_at: OffsetDateTime::UNIX_EPOCH,
             disabled_at: None,
         };
         assert!(client.allows_redirect("https://x.it/cb"));
         assert!(!client.allows_redirect("https://x.it/cb/"), "exact match only");
         assert!(!client.allows_redirect("https://x.it/CB"));
+    }
+
+    #[test]
+    fn acr_values_and_login_fit() {
+        assert_eq!(min_level_of_acr_values(""), Level::Ordinario);
+        assert_eq!(min_level_of_acr_values(ACR_DISPOSITIVO), Level::Dispositivo);
+        assert_eq!(min_level_of_acr_values("urn:x urn:sigillo:acr:dispositivo"), Level::Dispositivo);
+        assert_eq!(min_level_of_acr_values("urn:sigillo:acr:dispositivo urn:sigillo:acr:ordinario"), Level::Ordinario);
+        let t = OffsetDateTime::UNIX_EPOCH + time::Duration::days(20_000);
+        let request = AuthorizationRequest {
+            id: Uuid::nil(),
+            client_id: "c".into(),
+            redirect_uri: "https://x.it/cb".into(),
+            scopes: parse_scopes("openid"),
+            state: None,
+            nonce: None,
+            code_challenge: "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM".into(),
+            min_level: Level::Dispositivo,
+            max_age: Some(300),
+            force_login: false,
+            created_at: t,
+            expires_at: t + REQUEST_TTL,
+        };
+        let minute = time::Duration::minutes(1);
+        assert_eq!(request.login_fits(t - minute, Level::Dispositivo, t), LoginFit::Fits);
+        assert_eq!(request.login_fits(t - minute, Level::Ordinario, t), LoginFit::Higher);
+        assert_eq!(request.login_fits(t - 6 * minute, Level::Dispositivo, t), LoginFit::Fresh);
+        let zero = AuthorizationRequest { max_age: Some(0), ..request.clone() };
+        assert_eq!(zero.login_fits(t - minute, Level::Dispositivo, t), LoginFit::Fresh);
+        assert_eq!(zero.login_fits(t + minute, Level::Dispositivo, t + 2 * minute), LoginFit::Fits);
+        let forced = AuthorizationRequest { force_login: true, max_age: None, ..request };
+        assert_eq!(forced.login_fits(t - minute, Level::Dispositivo, t), LoginFit::Fresh);
+        assert_eq!(forced.login_fits(t + minute, Level::Dispositivo, t + minute), LoginFit::Fits);
     }
 
     #[test]

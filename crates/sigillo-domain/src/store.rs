@@ -17,6 +17,7 @@ use crate::audit::{AuditEvent, AuditFilter, StoredAuditEvent};
 use crate::contact::Contact;
 use crate::credential::Credential;
 use crate::fiscal_code::FiscalCode;
+use crate::oidc::{AuthorizationCode, AuthorizationRequest, Client, Consent, Grant, SigningKey, Token};
 use crate::operator::{IdentityCheck, Operator, OperatorSession};
 use crate::outbox::{OutboundMessage, OutboxStats, ParkedMessage, PrintBatchSummary, QueuedMessage};
 use crate::pension::PensionSlip;
@@ -335,6 +336,85 @@ pub trait OperatorStore: Send + Sync {
     async fn awaiting_phone_check(&self, limit: u32) -> Result<Vec<Credential>, StoreError>;
 }
 
+/// The OpenID Connect provider's state: relying services, signing keys, pending authorization
+/// requests, consents, and grants with their codes and tokens. Everything a node needs is here,
+/// so any node can answer any step of a flow.
+#[async_trait]
+pub trait OidcStore: Send + Sync {
+    /// A second client with the same id is a `Conflict`.
+    async fn insert_client(&self, client: &Client, audit: AuditEvent) -> Result<(), StoreError>;
+
+    async fn client(&self, id: &str) -> Result<Option<Client>, StoreError>;
+
+    /// Every client, removed ones included, by name.
+    async fn clients(&self) -> Result<Vec<Client>, StoreError>;
+
+    /// Marks the client removed and revokes all its grants, with the audit entry, in one
+    /// transaction; `false` when there is no such client or it was already removed.
+    async fn disable_client(&self, id: &str, at: OffsetDateTime, audit: AuditEvent) -> Result<bool, StoreError>;
+
+    /// Every stored key, newest first.
+    async fn signing_keys(&self) -> Result<Vec<SigningKey>, StoreError>;
+
+    /// A second key with the same kid is a `Conflict`.
+    async fn insert_signing_key(&self, key: &SigningKey) -> Result<(), StoreError>;
+
+    /// Deletes keys no longer published at `now`; returns how many.
+    async fn delete_unpublished_keys(&self, now: OffsetDateTime) -> Result<u64, StoreError>;
+
+    async fn insert_authorization_request(&self, request: &AuthorizationRequest) -> Result<(), StoreError>;
+
+    async fn authorization_request(&self, id: Uuid) -> Result<Option<AuthorizationRequest>, StoreError>;
+
+    /// Forgets a request (answered with an error, or expired); `false` when there was none.
+    async fn delete_authorization_request(&self, id: Uuid) -> Result<bool, StoreError>;
+
+    async fn consent(&self, code: &FiscalCode, client_id: &str) -> Result<Option<Consent>, StoreError>;
+
+    /// Inserts or replaces the citizen's consent for that client.
+    async fn save_consent(&self, consent: &Consent) -> Result<(), StoreError>;
+
+    /// Answers an authorization request: deletes it and stores the grant, its code and the audit
+    /// entry in one transaction. A request already answered (deleted) is a `Conflict`, so a
+    /// request yields one code however often it is resubmitted.
+    async fn insert_grant(
+        &self,
+        request_id: Uuid,
+        grant: &Grant,
+        code: &AuthorizationCode,
+        audit: AuditEvent,
+    ) -> Result<(), StoreError>;
+
+    /// Marks a code used, at most once even under concurrent redemptions, and returns it *as it
+    /// was before* with its grant: `used_at` already set means a replay.
+    async fn redeem_code(
+        &self,
+        code_hash: &str,
+        at: OffsetDateTime,
+    ) -> Result<Option<(AuthorizationCode, Grant)>, StoreError>;
+
+    /// Stores new tokens with their audit entries in one transaction.
+    async fn insert_tokens(&self, tokens: &[Token], audit: Vec<AuditEvent>) -> Result<(), StoreError>;
+
+    /// A token by hash, with its grant.
+    async fn token(&self, token_hash: &str) -> Result<Option<(Token, Grant)>, StoreError>;
+
+    /// Marks a refresh token used, at most once, and returns it as it was before with its grant
+    /// (like [`OidcStore::redeem_code`]).
+    async fn use_refresh_token(&self, token_hash: &str, at: OffsetDateTime) -> Result<Option<(Token, Grant)>, StoreError>;
+
+    /// Revokes grants (already revoked ones keep their time) with the audit entries, in one
+    /// transaction.
+    async fn revoke_grants(&self, ids: &[Uuid], at: OffsetDateTime, audit: Vec<AuditEvent>) -> Result<(), StoreError>;
+
+    /// The grants, not yet revoked, opened from a portal session.
+    async fn grants_of_session(&self, session_id: Uuid) -> Result<Vec<Grant>, StoreError>;
+
+    /// Deletes requests, codes and tokens expired before `before`, and grants revoked before it
+    /// with nothing left hanging from them; returns how many rows went.
+    async fn prune_oidc(&self, before: OffsetDateTime) -> Result<u64, StoreError>;
+}
+
 /// Upgrade requests to a PIN dispositivo and their documents (decided through
 /// [`Changes::decide_upgrades`]). Documents are read only by the reviewers' use cases.
 #[async_trait]
@@ -377,6 +457,7 @@ pub trait Store:
     + OperatorStore
     + PensionStore
     + UpgradeStore
+    + OidcStore
 {
     /// Creates or upgrades the schema; safe to run on every start and from several nodes at once.
     async fn migrate(&self) -> Result<(), StoreError>;

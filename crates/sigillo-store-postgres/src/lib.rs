@@ -7,6 +7,7 @@ mod commit;
 mod contacts;
 mod credentials;
 mod error;
+mod oidc;
 mod operators;
 mod outbox;
 mod pensions;

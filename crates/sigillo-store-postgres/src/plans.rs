@@ -16,7 +16,7 @@ use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
 use sqlx::{AssertSqlSafe, Connection, PgConnection, Row};
 use time::macros::datetime;
 
-use crate::{MIGRATOR, contacts, credentials, outbox, rate_limits, recoveries};
+use crate::{MIGRATOR, contacts, credentials, oidc, outbox, rate_limits, recoveries};
 
 /// Shapes the tables: 20,000 credentials, 9 in 10 live and 1 in 10 of those not yet told of the
 /// sunset; 30,000 messages, a third of them letters, nearly all printed in confirmed batches, one
@@ -52,6 +52,32 @@ INSERT INTO recoveries (id, fiscal_code, credential_id, token_hash, code_hash, m
 SELECT gen_random_uuid(), fiscal_code, id, encode(sha256(id::text::bytea), 'hex'), encode(sha256(fiscal_code::bytea), 'hex'),
     '+393331234567', 'm@example.it', created_at, created_at + interval '1 day', 0, 0
 FROM credentials WHERE state = 'active' LIMIT 5000;
+
+-- OIDC: 50 clients; 20,000 grants a minute apart from 2026-01-01, 9 in 10 revoked an hour later,
+-- each with its code and an access and a refresh token; 5,000 pending requests.
+INSERT INTO oidc_clients (id, name, redirect_uris, post_logout_redirect_uris, created_at)
+SELECT 'client-' || n, 'Client ' || n, '[]', '[]', timestamptz '2025-01-01 00:00Z' FROM generate_series(1, 50) AS n;
+
+INSERT INTO oidc_grants (id, client_id, fiscal_code, credential_id, session_id, scopes, level, auth_time, created_at,
+    revoked_at)
+SELECT gen_random_uuid(), 'client-' || (n % 50 + 1), lpad((n % 20000 + 1)::text, 16, '0'), gen_random_uuid(),
+    gen_random_uuid(), 'openid', 'ordinario', t, t, CASE WHEN n % 10 <> 0 THEN t + interval '1 hour' END
+FROM generate_series(1, 20000) AS n, LATERAL (SELECT timestamptz '2026-01-01 00:00Z' + n * interval '1 minute') AS a(t);
+
+INSERT INTO oidc_codes (code_hash, grant_id, redirect_uri, code_challenge, expires_at, used_at)
+SELECT encode(sha256(id::text::bytea), 'hex'), id, 'https://x.example.it/cb', 'c', created_at + interval '1 minute',
+    created_at
+FROM oidc_grants;
+
+INSERT INTO oidc_tokens (token_hash, grant_id, kind, created_at, expires_at)
+SELECT encode(sha256((id::text || k)::bytea), 'hex'), id, k, created_at, created_at + interval '10 minutes'
+FROM oidc_grants, (VALUES ('access'), ('refresh')) AS v(k);
+
+INSERT INTO oidc_authorization_requests (id, client_id, redirect_uri, scopes, code_challenge, min_level, force_login,
+    created_at, expires_at)
+SELECT gen_random_uuid(), 'client-1', 'https://x.example.it/cb', 'openid', 'c', 'ordinario', false, t,
+    t + interval '15 minutes'
+FROM generate_series(1, 5000) AS n, LATERAL (SELECT timestamptz '2026-01-01 00:00Z' + n * interval '1 minute') AS a(t);
 
 ANALYZE;
 ";
@@ -152,4 +178,22 @@ async fn every_query_probes_its_index() {
     assert_uses(&plan!(pool, rate_limits::SWEEP, at, 1_000_i64), &["rate_limits_expiry"]);
     assert_uses(&plan!(pool, contacts::SELECT_OF, code), &["contacts_one_per_value"]);
     assert_uses(&plan!(pool, recoveries::SELECT_BY_TOKEN_HASH, "0".repeat(64)), &["recoveries_token_hash_key"]);
+
+    let (hash, id) = ("0".repeat(64), uuid::Uuid::nil());
+    assert_uses(&plan!(pool, oidc::REDEEM_CODE, &hash, at), &["oidc_codes_pkey", "oidc_grants_pkey"]);
+    assert_uses(&plan!(pool, oidc::SELECT_CODE, &hash), &["oidc_codes_pkey", "oidc_grants_pkey"]);
+    assert_uses(&plan!(pool, oidc::USE_REFRESH_TOKEN, &hash, at), &["oidc_tokens_pkey", "oidc_grants_pkey"]);
+    assert_uses(&plan!(pool, oidc::SELECT_TOKEN, &hash), &["oidc_tokens_pkey", "oidc_grants_pkey"]);
+    assert_uses(&plan!(pool, oidc::SELECT_GRANTS_OF_SESSION, id), &["oidc_grants_open_by_session"]);
+    assert_uses(&plan!(pool, oidc::REVOKE_GRANTS, vec![id, id], at), &["oidc_grants_pkey"]);
+    assert_uses(&plan!(pool, oidc::REVOKE_GRANTS_OF_CLIENT, "client-7", at), &["oidc_grants_by_client"]);
+    // Pruning deletes a small, old part of each table.
+    let before = datetime!(2026-01-01 00:30 UTC);
+    assert_uses(&plan!(pool, oidc::PRUNE[0], before), &["oidc_authorization_requests_expiry"]);
+    assert_uses(&plan!(pool, oidc::PRUNE[1], before), &["oidc_codes_expiry"]);
+    assert_uses(&plan!(pool, oidc::PRUNE[2], before), &["oidc_tokens_expiry"]);
+    assert_uses(
+        &plan!(pool, oidc::PRUNE[3], datetime!(2026-01-01 02:00 UTC)),
+        &["oidc_grants_revoked", "oidc_codes_by_grant", "oidc_tokens_by_grant"],
+    );
 }

@@ -11,6 +11,7 @@ mod codec;
 mod contacts;
 mod credentials;
 mod error;
+mod oidc;
 mod operators;
 mod outbox;
 mod pensions;

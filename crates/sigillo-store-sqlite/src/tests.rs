@@ -328,6 +328,16 @@ async fn hot_queries_use_their_indexes() {
         (crate::rate_limits::RETIRE_EXPIRED, "rate_limits_expiry"),
         ("SELECT id FROM recoveries WHERE token_hash = ?", "sqlite_autoindex_recoveries_2"),
         ("SELECT id FROM contacts WHERE fiscal_code = ? ORDER BY created_at, id", "sqlite_autoindex_contacts_2"),
+        (crate::oidc::SELECT_GRANTS_OF_SESSION, "oidc_grants_open_by_session"),
+        (crate::oidc::REVOKE_GRANTS_OF_CLIENT, "oidc_grants_by_client"),
+        (crate::oidc::SELECT_CODE, "sqlite_autoindex_oidc_codes_1"),
+        (crate::oidc::SELECT_TOKEN, "sqlite_autoindex_oidc_tokens_1"),
+        (crate::oidc::PRUNE[0], "oidc_authorization_requests_expiry"),
+        (crate::oidc::PRUNE[1], "oidc_codes_expiry"),
+        (crate::oidc::PRUNE[2], "oidc_tokens_expiry"),
+        (crate::oidc::PRUNE[3], "oidc_grants_revoked"),
+        (crate::oidc::PRUNE[3], "oidc_codes_by_grant"),
+        (crate::oidc::PRUNE[3], "oidc_tokens_by_grant"),
     ];
     for (sql, index) in cases {
         let plan = plan(&store, sql).await;

@@ -85,6 +85,16 @@ on_every_backend!(
         concurrent_submissions_make_one_request,
         concurrent_decisions_one_wins,
     ],
+    oidc: [
+        clients_and_signing_keys,
+        requests_consents_and_grants,
+        codes_are_redeemed_once,
+        concurrent_redemptions_one_wins,
+        tokens_and_refresh_rotation,
+        concurrent_refreshes_one_wins,
+        revocations,
+        pruning,
+    ],
 );
 
 #[tokio::test]

@@ -5,6 +5,7 @@ mod api;
 mod backoffice;
 mod error;
 mod metrics;
+mod oidc;
 pub mod portal;
 mod routes;
 mod state;

@@ -43,6 +43,42 @@ pub enum Command {
     /// Back-office operators.
     #[command(subcommand)]
     Operator(OperatorCommand),
+    /// Relying services that log citizens in through Sigillo (OpenID Connect).
+    #[command(subcommand)]
+    Client(ClientCommand),
+    /// The OpenID Connect provider's signing keys.
+    #[command(subcommand)]
+    Oidc(OidcCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ClientCommand {
+    /// Register a relying service; prints `{"client_id": "…", "client_secret": "…"}` (the secret
+    /// is shown this once; `null` for a public client).
+    Add {
+        /// The service's name, shown to citizens on the consent page.
+        name: String,
+        /// Where codes are sent back; matched exactly. Repeat for several.
+        #[arg(long = "redirect-uri", required = true)]
+        redirect_uris: Vec<String>,
+        /// Where RP-initiated logout may return; matched exactly. Repeat for several.
+        #[arg(long = "post-logout-redirect-uri")]
+        post_logout_redirect_uris: Vec<String>,
+        /// A public client (a browser or mobile app): no secret, PKCE only.
+        #[arg(long)]
+        public: bool,
+    },
+    /// List the registered services (tab-separated: id, name, type, state, redirect URIs).
+    List,
+    /// Remove a service: its logins stop and every token it holds is revoked.
+    Remove { client_id: String },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum OidcCommand {
+    /// Make a new signing key that signs from now on (older keys stay published until their
+    /// tokens have expired).
+    RotateKey,
 }
 
 #[derive(Debug, Subcommand)]

@@ -90,6 +90,9 @@ pub struct Config {
     pub public_url: Option<String>,
     /// Argon2id threads (`SIGILLO_HASH_THREADS`, 0 = one per core).
     pub hash_threads: usize,
+    /// Key of the pairwise `sub` of OpenID Connect (`SIGILLO_OIDC_SUBJECT_KEY`, at least 32
+    /// characters); without it, a key kept in the data folder.
+    pub oidc_subject_key: Option<sigillo_app::oidc::SubjectKey>,
     /// How long a delivery worker holds the messages it claimed; a node that dies leaves them to
     /// the others after this long (`SIGILLO_DELIVERY_LEASE`).
     pub delivery_lease: Duration,
@@ -201,9 +204,21 @@ impl Config {
             })?,
             None => 0,
         };
+        let oidc_subject_key = match get("SIGILLO_OIDC_SUBJECT_KEY") {
+            Some(value) if value.len() >= 32 => Some(sigillo_app::oidc::SubjectKey(value.into_bytes())),
+            Some(value) => {
+                return Err(ConfigError {
+                    variable: "SIGILLO_OIDC_SUBJECT_KEY",
+                    value: "(nascosto)".into(),
+                    reason: format!("almeno 32 caratteri casuali (ne ha {})", value.len()),
+                });
+            }
+            None => None,
+        };
         let delivery_lease = get("SIGILLO_DELIVERY_LEASE")
             .map_or(Ok(Duration::from_secs(120)), |v| duration("SIGILLO_DELIVERY_LEASE", v))?;
         Ok(Config {
+            oidc_subject_key,
             delivery_lease,
             pin_expiry_notice,
             session_idle_timeout,

@@ -46,6 +46,8 @@ fn main() -> ExitCode {
             Command::Letters(command) => commands::letters::run(&config, command).await,
             Command::Admin(command) => commands::admin::run(&config, command).await,
             Command::Operator(command) => commands::operator::run(&config, command).await,
+            Command::Client(command) => commands::client::run(&config, command).await,
+            Command::Oidc(command) => commands::client::run_oidc(&config, command).await,
             Command::FiscalCode(_) => Ok(ExitCode::SUCCESS),
         }
     });

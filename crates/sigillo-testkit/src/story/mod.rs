@@ -11,6 +11,7 @@ pub mod audit;
 pub mod contacts;
 pub mod credentials;
 pub mod letters;
+pub mod oidc;
 pub mod operators;
 pub mod outbox;
 pub mod pensions;

@@ -32,6 +32,7 @@ pub fn router(state: AppState) -> Router {
         .merge(ops)
         .merge(crate::portal::router())
         .merge(crate::backoffice::router())
+        .merge(crate::oidc::router())
         .nest("/api/v1", api)
         .fallback(crate::portal::not_found)
         .with_state(state)

@@ -2,6 +2,7 @@
 
 pub mod admin;
 pub mod audit;
+pub mod client;
 pub mod demo;
 pub mod fiscal_code;
 pub mod letters;

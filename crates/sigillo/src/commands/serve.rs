@@ -6,6 +6,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::Context;
+use sigillo_app::oidc::SubjectKey;
 use sigillo_app::delivery::{DeliveryWorker, FilesSink, record_outbox_gauges};
 use sigillo_app::hashing::{HashPolicy, PinHasher};
 use sigillo_app::{Settings, Sigillo};
@@ -97,8 +98,47 @@ pub async fn application(config: &Config, public_address: Option<SocketAddr>) ->
         annulment_date: config.annulment_date,
         recovery_ttl: config.recovery_ttl,
         public_url: config.public_url.clone().unwrap_or(default_url),
+        subject_key: subject_key(config)?,
     };
     Ok(Sigillo::new(store, hasher, settings))
+}
+
+/// The pairwise-subject key: from the environment (the same on every node), or a random key
+/// kept in the data folder, made at first start (enough for one node).
+fn subject_key(config: &Config) -> anyhow::Result<SubjectKey> {
+    if let Some(key) = &config.oidc_subject_key {
+        return Ok(key.clone());
+    }
+    let path = config.data_dir.join("oidc-subject.key");
+    match std::fs::read_to_string(&path) {
+        Ok(text) if text.trim().len() >= 32 => return Ok(SubjectKey(text.trim().as_bytes().to_vec())),
+        Ok(_) => anyhow::bail!("{}: chiave troppo corta (servono almeno 32 caratteri)", path.display()),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+        Err(e) => return Err(e).with_context(|| format!("lettura di {}", path.display())),
+    }
+    if config.database_url.is_postgres() {
+        tracing::warn!(
+            "SIGILLO_OIDC_SUBJECT_KEY is not set: this node keeps its own key in the data folder; with several nodes set the same key on each, or relying services see different subjects"
+        );
+    }
+    std::fs::create_dir_all(&config.data_dir).with_context(|| format!("creazione di {}", config.data_dir.display()))?;
+    let key = sigillo_app::otp::token().map_err(|e| anyhow::anyhow!("{e}"))?;
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    match options.open(&path) {
+        Ok(mut file) => {
+            std::io::Write::write_all(&mut file, key.as_bytes()).with_context(|| format!("scrittura di {}", path.display()))?;
+            Ok(SubjectKey(key.into_bytes()))
+        }
+        // Another process made it first: use theirs.
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
+            let text = std::fs::read_to_string(&path).with_context(|| format!("lettura di {}", path.display()))?;
+            Ok(SubjectKey(text.trim().as_bytes().to_vec()))
+        }
+        Err(e) => Err(e).with_context(|| format!("creazione di {}", path.display())),
+    }
 }
 
 /// Periodic work every node does; the database decides which node's write wins.

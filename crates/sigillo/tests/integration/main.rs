@@ -35,3 +35,5 @@ mod pin_expiry_notice;
 mod services_pension_applications;
 mod upgrade_online;
 mod upgrade_review;
+mod oidc_support;
+mod oidc_flow;

@@ -3,12 +3,13 @@
 
 mod area;
 mod flows;
+mod oidc;
 mod upgrade;
 
 use sigillo_domain::Lang;
 
 /// Every table of words: the frame and login (here), the public flows, the reserved area.
-static TABLES: &[&[(&str, &str, &str)]] = &[TEXTS, flows::TEXTS, area::TEXTS, upgrade::TEXTS];
+static TABLES: &[&[(&str, &str, &str)]] = &[TEXTS, flows::TEXTS, area::TEXTS, upgrade::TEXTS, oidc::TEXTS];
 
 fn lookup(key: &str) -> Option<&'static (&'static str, &'static str, &'static str)> {
     TABLES.iter().flat_map(|t| t.iter()).find(|(k, _, _)| *k == key)

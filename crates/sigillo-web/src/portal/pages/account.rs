@@ -3,7 +3,7 @@
 
 use askama::Template;
 use axum::Form;
-use axum::extract::State;
+use axum::extract::{Query, State};
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
@@ -23,12 +23,14 @@ struct ChangePin {
     forced: bool,
     errors: Vec<FieldError>,
     fields: [(&'static str, &'static str); 3],
+    /// `?next=…` to keep in the form's action (e.g. a login for another service waits).
+    next_query: String,
 }
 
 impl ChangePin {
-    fn new(shell: Shell, forced: bool, errors: Vec<FieldError>) -> Self {
+    fn new(shell: Shell, forced: bool, errors: Vec<FieldError>, next: Option<&str>) -> Self {
         let fields = [("current_pin", "current-password"), ("new_pin", "new-password"), ("new_pin_confirm", "new-password")];
-        ChangePin { shell, forced, errors, fields }
+        ChangePin { shell, forced, errors, fields, next_query: super::login::next_query(next) }
     }
 
     fn error(&self, id: &str) -> Option<&str> {
@@ -44,12 +46,17 @@ fn citizen_or_login(ctx: Ctx, here: &str) -> Result<(Ctx, Citizen), Box<Response
     }
 }
 
-pub async fn change_form(ctx: Ctx) -> Response {
+#[derive(Deserialize)]
+pub struct NextQuery {
+    next: Option<String>,
+}
+
+pub async fn change_form(ctx: Ctx, Query(q): Query<NextQuery>) -> Response {
     let (ctx, citizen) = match citizen_or_login(ctx, "/cambia-pin") {
         Ok(found) => found,
         Err(redirect) => return *redirect,
     };
-    let page = ChangePin::new(ctx.shell.clone(), citizen.must_change_pin, Vec::new());
+    let page = ChangePin::new(ctx.shell.clone(), citizen.must_change_pin, Vec::new(), q.next.as_deref());
     ctx.page(&page)
 }
 
@@ -65,7 +72,12 @@ pub struct ChangeForm {
     new_pin_confirm: String,
 }
 
-pub async fn change_submit(State(state): State<AppState>, ctx: Ctx, Form(form): Form<ChangeForm>) -> Response {
+pub async fn change_submit(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Query(q): Query<NextQuery>,
+    Form(form): Form<ChangeForm>,
+) -> Response {
     let (ctx, citizen) = match citizen_or_login(ctx, "/cambia-pin") {
         Ok(found) => found,
         Err(redirect) => return *redirect,
@@ -78,7 +90,10 @@ pub async fn change_submit(State(state): State<AppState>, ctx: Ctx, Form(form): 
         errors.push(FieldError { id: "new_pin_confirm".into(), message: tr.t("pin_mismatch").into() });
     } else {
         match state.sigillo.change_pin(&citizen, &form.current_pin, &form.new_pin, ctx.client_ip.as_deref()).await {
-            Ok(()) => return ctx.redirect("/area-riservata?changed=1"),
+            Ok(()) => {
+                let to = super::login::safe_next(q.next.as_deref()).unwrap_or_else(|| "/area-riservata?changed=1".into());
+                return ctx.redirect(&to);
+            }
             Err(error) => {
                 let api: AppError = error.into();
                 if api.fields.is_empty() {
@@ -90,7 +105,7 @@ pub async fn change_submit(State(state): State<AppState>, ctx: Ctx, Form(form): 
             }
         }
     }
-    let page = ChangePin::new(ctx.shell.clone(), citizen.must_change_pin, errors);
+    let page = ChangePin::new(ctx.shell.clone(), citizen.must_change_pin, errors, q.next.as_deref());
     ctx.page_with_status(StatusCode::UNPROCESSABLE_ENTITY, &page)
 }
 

@@ -40,11 +40,11 @@ pub struct Next {
 }
 
 /// Only a path of this site may follow the login (no open redirect).
-fn safe_next(next: Option<&str>) -> Option<String> {
+pub(crate) fn safe_next(next: Option<&str>) -> Option<String> {
     next.filter(|n| n.starts_with('/') && !n.starts_with("//") && !n.contains('\\') && n.len() < 2048).map(str::to_owned)
 }
 
-fn next_query(next: Option<&str>) -> String {
+pub(crate) fn next_query(next: Option<&str>) -> String {
     safe_next(next).map_or_else(String::new, |n| format!("?next={}", urlencode(&n)))
 }
 
@@ -104,7 +104,8 @@ pub async fn submit(
                 let mut ctx = ctx;
                 ctx.jar = ctx.jar.add(cookie(SESSION_COOKIE, &logged_in.token, ctx.secure, SameSite::Lax, true));
                 let to = if logged_in.must_change_pin {
-                    "/cambia-pin".to_owned()
+                    // The PIN change comes first; whatever waited (e.g. another service) follows it.
+                    format!("/cambia-pin{}", next_query(q.next.as_deref()))
                 } else {
                     safe_next(q.next.as_deref()).unwrap_or_else(|| "/area-riservata".to_owned())
                 };
