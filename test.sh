@@ -79,8 +79,8 @@ if [ "$browser_tests" != "0" ]; then
     echo "test.sh: installing chromium and poppler-utils" >&2
     apt_install chromium poppler-utils || echo "test.sh: could not install chromium and poppler-utils" >&2
   fi
-  # The binary the browser tests start (target/debug/sigillo).
-  if cargo build -p sigillo --locked; then
+  # The binaries the browser tests start (target/debug/sigillo, the example relying service).
+  if cargo build -p sigillo -p sigillo-example-rp --locked; then
     node --test --test-reporter=spec tests/browser/ 2>&1 | tee "$browser_log" || browser_status=$?
   else
     echo "test.sh: cargo build -p sigillo failed: no browser tests" >&2

@@ -74,6 +74,22 @@ impl Sigillo {
         Ok(verdict)
     }
 
+    /// The relying services registered for OpenID Connect, removed ones included.
+    pub async fn oidc_clients(
+        &self,
+        operator: &OperatorContext,
+    ) -> Result<Vec<crate::oidc::clients::ClientSummary>, BackofficeError> {
+        require(operator, Permission::ManageClients)?;
+        Ok(self.list_clients().await?)
+    }
+
+    /// Removes a relying service: its logins stop and its tokens are revoked. An unknown or
+    /// already removed one is `NoCredential` (nothing in a state that allows it).
+    pub async fn remove_oidc_client(&self, operator: &OperatorContext, client_id: &str) -> Result<(), BackofficeError> {
+        require(operator, Permission::ManageClients)?;
+        if self.remove_client(client_id, operator.actor()).await? { Ok(()) } else { Err(BackofficeError::NoCredential) }
+    }
+
     pub async fn parked_messages(&self, operator: &OperatorContext) -> Result<Vec<ParkedMessage>, BackofficeError> {
         require(operator, Permission::ManageOutbox)?;
         Ok(self.store.parked_messages(200).await?)

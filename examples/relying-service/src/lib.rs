@@ -137,7 +137,9 @@ async fn home(State(state): State<AppState>, headers: HeaderMap) -> Response {
             "Benvenuto",
             &format!(
                 "<p id=\"who\">{}</p><p>Codice fiscale: <span id=\"fiscal-number\">{}</span></p>\
-                 <p>Livello: <span id=\"acr\">{}</span></p><p><a id=\"logout\" href=\"/logout\">Esci</a></p>",
+                 <p>Livello: <span id=\"acr\">{}</span></p>\
+                 <p><a id=\"login-dispositivo\" href=\"/login?level=dispositivo\">Presenta una domanda (serve il PIN dispositivo)</a></p>\
+                 <p><a id=\"logout\" href=\"/logout\">Esci</a></p>",
                 escape(&login.name),
                 escape(&login.fiscal_number),
                 escape(&login.acr)

@@ -79,6 +79,8 @@ pub fn router() -> Router<AppState> {
         .route("/operator/print-batches/{batch}/manifest.csv", get(operator::admin::batch_manifest))
         .route("/operator/print-batches/{batch}/confirmation", post(operator::admin::confirm_batch))
         .route("/operator/policy", get(operator::admin::policy))
+        .route("/operator/clients", get(operator::admin::clients))
+        .route("/operator/clients/{client_id}", axum::routing::delete(operator::admin::remove_client))
         .route("/me/pension-slips", get(pensions::list))
         .route("/me/pension-slips/{year}/{file}", get(pensions::slip_pdf))
         .route("/me/tax-certificates", get(pensions::certificates))
@@ -151,6 +153,8 @@ pub fn router() -> Router<AppState> {
         operator::admin::batch_manifest,
         operator::admin::confirm_batch,
         operator::admin::policy,
+        operator::admin::clients,
+        operator::admin::remove_client,
         pensions::list,
         pensions::certificates,
         pensions::slip_pdf,

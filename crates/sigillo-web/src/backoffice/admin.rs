@@ -387,3 +387,58 @@ pub async fn policy(State(state): State<AppState>, bo: Bo) -> Response {
         Err(e) => error_page(&bo, e, "/operatore"),
     }
 }
+
+#[derive(Template)]
+#[template(path = "bo_clients.html")]
+struct ClientsPage {
+    bo: BoShell,
+    errors: Vec<FieldError>,
+    clients: Vec<sigillo_app::oidc::clients::ClientSummary>,
+}
+
+impl ClientsPage {
+    fn date(at: &time::OffsetDateTime) -> String {
+        at.format(&Rfc3339).unwrap_or_default()
+    }
+}
+
+async fn clients_page(state: &AppState, bo: Bo, notice: Option<String>) -> Response {
+    let op = match bo.require(Permission::ManageClients) {
+        Ok(op) => op.clone(),
+        Err(response) => return response,
+    };
+    let clients = match state.sigillo.oidc_clients(&op).await {
+        Ok(clients) => clients,
+        Err(e) => return error_page(&bo, e, "/operatore"),
+    };
+    let mut shell = bo.shell("/operatore/servizi-collegati");
+    shell.notice = notice;
+    let page = ClientsPage { bo: shell, errors: Vec::new(), clients };
+    bo.page_with_status(StatusCode::OK, &page)
+}
+
+pub async fn clients(State(state): State<AppState>, bo: Bo) -> Response {
+    clients_page(&state, bo, None).await
+}
+
+pub async fn remove_client(
+    State(state): State<AppState>,
+    bo: Bo,
+    Path(id): Path<String>,
+    Form(form): Form<CsrfForm>,
+) -> Response {
+    let op = match bo.require(Permission::ManageClients) {
+        Ok(op) => op.clone(),
+        Err(response) => return response,
+    };
+    if !bo.csrf_ok(&form.csrf) {
+        return csrf_failed(&bo);
+    }
+    match state.sigillo.remove_oidc_client(&op, &id).await {
+        Ok(()) => {
+            let notice = "Servizio rimosso: non può più far accedere i cittadini e i suoi token non valgono più.";
+            clients_page(&state, bo, Some(notice.to_owned())).await
+        }
+        Err(e) => error_page(&bo, e, "/operatore/servizi-collegati"),
+    }
+}

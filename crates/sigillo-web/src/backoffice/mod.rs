@@ -59,6 +59,8 @@ pub fn router() -> Router<AppState> {
         .route("/operatore/stampe/{batch}/manifest.csv", get(admin::batch_manifest))
         .route("/operatore/stampe/{batch}/conferma", post(admin::confirm_batch))
         .route("/operatore/politiche", get(admin::policy))
+        .route("/operatore/servizi-collegati", get(admin::clients))
+        .route("/operatore/servizi-collegati/{id}/rimuovi", post(admin::remove_client))
 }
 
 /// Who is logged in, as the frame shows it.
@@ -88,6 +90,7 @@ const SECTIONS: &[(&str, &str, Permission)] = &[
     ("/operatore/messaggi", "Messaggi non consegnati", Permission::ManageOutbox),
     ("/operatore/stampe", "Stampa delle lettere", Permission::PrintBatches),
     ("/operatore/politiche", "Politiche in vigore", Permission::ReadPolicy),
+    ("/operatore/servizi-collegati", "Servizi collegati (OpenID Connect)", Permission::ManageClients),
 ];
 
 /// A back-office request: the portal's context (CSRF, cookies) and the operator, if logged in.

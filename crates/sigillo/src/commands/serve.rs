@@ -141,12 +141,18 @@ fn subject_key(config: &Config) -> anyhow::Result<SubjectKey> {
     }
 }
 
+/// Expired authorization requests, codes and tokens are deleted this often, a day after they
+/// expired (kept that long for investigations; the audit log keeps the rest).
+const OIDC_PRUNE_EVERY: Duration = Duration::from_secs(3600);
+const OIDC_KEEP_EXPIRED: Duration = Duration::from_secs(24 * 3600);
+
 /// Periodic work every node does; the database decides which node's write wins.
 async fn background_jobs(sigillo: Sigillo, mut stopped: watch::Receiver<bool>) {
     let lead = sigillo.settings.expiry_notice_lead;
     let mut expiry = tokio::time::interval((lead / 4).clamp(Duration::from_secs(1), EXPIRY_SWEEP_EVERY));
     let mut gauges = tokio::time::interval(GAUGES_EVERY);
     let mut sunset = tokio::time::interval(SUNSET_EVERY);
+    let mut oidc_prune = tokio::time::interval(OIDC_PRUNE_EVERY);
     loop {
         tokio::select! {
             _ = stopped.changed() => return,
@@ -156,6 +162,13 @@ async fn background_jobs(sigillo: Sigillo, mut stopped: watch::Receiver<bool>) {
                 }
             }
             _ = gauges.tick() => record_outbox_gauges(sigillo.store.as_ref()).await,
+            _ = oidc_prune.tick() => {
+                match sigillo.prune_oidc(OIDC_KEEP_EXPIRED).await {
+                    Ok(0) => {}
+                    Ok(rows) => tracing::info!(rows, "expired OpenID Connect requests, codes and tokens deleted"),
+                    Err(error) => tracing::warn!(%error, "OpenID Connect clean-up failed"),
+                }
+            }
             _ = sunset.tick() => {
                 if let Err(error) = sunset_step(&sigillo).await {
                     tracing::warn!(%error, "sunset step failed");

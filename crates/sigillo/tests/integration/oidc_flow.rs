@@ -10,7 +10,7 @@ use serde_json::json;
 use crate::backoffice_support::{operator, post};
 use crate::harness::{Env, on_both_backends};
 use crate::oidc_support::{
-    Browser, Registered, authorization, exchange, jwt_claims, query_of, register, relying_service,
+    Browser, Registered, authorization, exchange, jwt_claims, jwt_kid, query_of, register, relying_service,
 };
 use crate::pin_support::{Api, activate, eligible_people, import_people, serve};
 use crate::upgrade_online::{good_parts, upload};
@@ -22,7 +22,8 @@ on_both_backends!(
     login_consent_tokens_and_claims,
     dispositivo_is_refused_to_an_ordinario_pin_then_stepped_up,
     fresh_login_refresh_rotation_and_replays,
-    logout_revocation_and_refusals
+    logout_revocation_and_refusals,
+    keys_rotate_admins_manage_and_everything_is_audited
 );
 
 /// The browser's way from the authorization URL to the code at the client's redirect URI.
@@ -399,4 +400,93 @@ async fn logout_revocation_and_refusals(env: Env) {
     assert_eq!(page.status, 400);
     let listed = env.run(&["client", "list"]);
     assert!(listed.stdout.contains("removed"), "{}", listed.stdout);
+}
+
+async fn keys_rotate_admins_manage_and_everything_is_audited(env: Env) {
+    let people = eligible_people(&env, 1);
+    let person = &people[0];
+    import_people(&env, &[person]);
+    let registered = register(&env, "Estratto conto", false);
+    let server = serve(&env, &[]);
+    let api = Api::new(&server);
+    let pin = person.good_pin(4);
+    activate(&api, &env, person, pin).await;
+    let issuer = server.url("");
+    let rp = relying_service(&issuer, &registered).await;
+    let mut browser = Browser::new(&issuer);
+
+    let pending = authorization(&rp, &[], None, &[]);
+    let first = browser.get(&pending.url).await;
+    let consent = browser.log_in(first, person.cf(), pin).await;
+    let request = consent.input("request");
+    let answered = browser.post("/oidc/consent", &[("request", &request), ("decision", "allow")]).await;
+    let code = code_from(answered, &registered, pending.state.secret());
+    let before = exchange(&rp, &code, pending.verifier).await.unwrap();
+    let old_token = before.id_token().unwrap().clone();
+    let old_nonce = pending.nonce;
+    let old_kid = jwt_kid(&old_token.to_string());
+    let jwks: serde_json::Value = reqwest::get(server.url("/oidc/jwks")).await.unwrap().json().await.unwrap();
+    assert_eq!(jwks["keys"].as_array().unwrap().len(), 1, "{jwks}");
+
+    // Rotation: a new key signs from now on, the old one stays published for its tokens.
+    let rotated = env.run(&["oidc", "rotate-key"]);
+    assert_eq!(rotated.code, 0, "{}", rotated.stderr);
+    let jwks: serde_json::Value = reqwest::get(server.url("/oidc/jwks")).await.unwrap().json().await.unwrap();
+    assert_eq!(jwks["keys"].as_array().unwrap().len(), 2, "{jwks}");
+    let rp = relying_service(&issuer, &registered).await;
+    old_token.claims(&rp.id_token_verifier(), &old_nonce).expect("a token of the old key still verifies");
+    let pending = authorization(&rp, &[], None, &[]);
+    let page = browser.get(&pending.url).await;
+    let code = code_from(page, &registered, pending.state.secret());
+    let after = exchange(&rp, &code, pending.verifier).await.unwrap();
+    let new_token = after.id_token().unwrap();
+    new_token.claims(&rp.id_token_verifier(), &pending.nonce).expect("the new key's token verifies");
+    assert_ne!(jwt_kid(&new_token.to_string()), old_kid, "signed with the new key");
+
+    // Client authentication failures are rate limited.
+    let http = reqwest::Client::new();
+    let mut last = 0;
+    for _ in 0..31 {
+        let reply = http
+            .post(server.url("/oidc/token"))
+            .basic_auth(&registered.client_id, Some("guess"))
+            .form(&[("grant_type", "authorization_code"), ("code", "x"), ("code_verifier", "y")])
+            .send()
+            .await
+            .unwrap();
+        last = reply.status().as_u16();
+        if last == 429 {
+            assert!(reply.headers().contains_key("retry-after"));
+            break;
+        }
+        assert_eq!(last, 401);
+    }
+    assert_eq!(last, 429, "guessing a client secret is slowed down");
+
+    // Administrators list and remove services; other roles cannot.
+    let admin = operator(&env, &api, "ada.admin", "admin").await;
+    let listed = api.get("/operator/clients", &admin).await;
+    assert_eq!(listed.status, 200, "{listed}");
+    let text = listed.body.to_string();
+    assert!(text.contains("Estratto conto") && text.contains(&registered.client_id), "{listed}");
+    assert!(!text.contains(registered.client_secret.as_deref().unwrap()), "never the secret");
+    let reviewer = operator(&env, &api, "rino.rev", "reviewer").await;
+    api.get("/operator/clients", &reviewer).await.assert_error(403, "forbidden");
+
+    // Every step is in the audit log, with the service's id and never a code or token.
+    for event in ["oidc_client_added", "oidc_consent_given", "oidc_code_issued", "oidc_tokens_issued"] {
+        let found = api.get(&format!("/operator/audit?event={event}"), &admin).await;
+        assert_eq!(found.status, 200, "{found}");
+        let entries = found.body.as_array().unwrap();
+        assert!(!entries.is_empty(), "no {event} in the audit log");
+        assert_eq!(entries[0]["details"]["client"], registered.client_id.as_str(), "{found}");
+        assert!(!found.body.to_string().contains(&code));
+    }
+
+    let path = format!("/operator/clients/{}", registered.client_id);
+    let removed = api.delete(&path, &admin).await;
+    assert_eq!(removed.status, 204, "{removed}");
+    api.delete(&path, &admin).await.assert_error(404, "not_found");
+    let info = http.get(server.url("/oidc/userinfo")).bearer_auth(after.access_token().secret()).send().await.unwrap();
+    assert_eq!(info.status(), 401, "a removed service's tokens stop working");
 }

@@ -109,6 +109,15 @@ pub fn jwt_claims(jwt: &str) -> serde_json::Value {
     serde_json::from_slice(&bytes).expect("json")
 }
 
+/// The `kid` of a JWT's header.
+pub fn jwt_kid(jwt: &str) -> String {
+    use base64::Engine;
+    let header = jwt.split('.').next().expect("header");
+    let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD.decode(header).expect("base64url");
+    let header: serde_json::Value = serde_json::from_slice(&bytes).expect("json");
+    header["kid"].as_str().expect("kid").to_owned()
+}
+
 /// A citizen's browser: keeps cookies, follows nothing by itself.
 pub struct Browser {
     client: reqwest::Client,

@@ -350,3 +350,70 @@ pub async fn policy(
     let items = state.sigillo.policy(&operator)?;
     Ok(Json(items.into_iter().map(|i| PolicyView { label: i.label, value: i.value, source: i.source }).collect()))
 }
+
+/// A relying service (OpenID Connect client) as an administrator sees it; never its secret.
+#[derive(Serialize, ToSchema)]
+pub struct ClientView {
+    pub client_id: String,
+    pub name: String,
+    /// A public client has no secret and uses PKCE only.
+    pub public: bool,
+    pub redirect_uris: Vec<String>,
+    pub post_logout_redirect_uris: Vec<String>,
+    #[serde(with = "time::serde::rfc3339")]
+    #[schema(value_type = String, format = DateTime)]
+    pub created_at: OffsetDateTime,
+    #[serde(with = "time::serde::rfc3339::option")]
+    #[schema(value_type = Option<String>, format = DateTime)]
+    pub removed_at: Option<OffsetDateTime>,
+}
+
+#[utoipa::path(
+    get, path = "/api/v1/operator/clients", tag = "operator",
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "Relying services registered for OpenID Connect, by name", body = Vec<ClientView>),
+        (status = 403, description = "`forbidden`: administrators only", body = ErrorBody),
+    )
+)]
+pub async fn clients(
+    State(state): State<AppState>,
+    OperatorAuth(operator): OperatorAuth,
+) -> Result<Json<Vec<ClientView>>, AppError> {
+    let clients = state.sigillo.oidc_clients(&operator).await?;
+    Ok(Json(
+        clients
+            .into_iter()
+            .map(|c| ClientView {
+                client_id: c.client_id,
+                name: c.name,
+                public: c.public,
+                redirect_uris: c.redirect_uris,
+                post_logout_redirect_uris: c.post_logout_redirect_uris,
+                created_at: c.created_at,
+                removed_at: c.removed_at,
+            })
+            .collect(),
+    ))
+}
+
+#[utoipa::path(
+    delete, path = "/api/v1/operator/clients/{client_id}", tag = "operator",
+    security(("bearer" = [])), params(("client_id" = String, Path)),
+    responses(
+        (status = 204, description = "Removed: its logins stop and every token it holds is revoked"),
+        (status = 403, description = "`forbidden`: administrators only", body = ErrorBody),
+        (status = 404, description = "`not_found`: no such service, or already removed", body = ErrorBody),
+    )
+)]
+pub async fn remove_client(
+    State(state): State<AppState>,
+    OperatorAuth(operator): OperatorAuth,
+    Path(client_id): Path<String>,
+) -> Result<StatusCode, AppError> {
+    match state.sigillo.remove_oidc_client(&operator, &client_id).await {
+        Ok(()) => Ok(StatusCode::NO_CONTENT),
+        Err(BackofficeError::NoCredential) => Err(AppError::not_found()),
+        Err(e) => Err(e.into()),
+    }
+}

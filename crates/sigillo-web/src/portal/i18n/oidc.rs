@@ -2,6 +2,11 @@
 
 /// (key, Italian, English).
 pub static TEXTS: &[(&str, &str, &str)] = &[
+    (
+        "login_fresh",
+        "Il servizio da cui arriva chiede di inserire di nuovo il PIN, per sicurezza o perché serve un livello più alto.",
+        "The service you come from asks you to type your PIN again, for safety or because it needs a higher level.",
+    ),
     ("oidc_consent_title", "Autorizza l'accesso", "Allow access"),
     (
         "oidc_consent_intro",

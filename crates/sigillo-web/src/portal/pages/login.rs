@@ -37,6 +37,8 @@ pub struct Next {
     expired: Option<String>,
     out: Option<String>,
     revoked: Option<String>,
+    /// A service asked for the PIN to be typed again (`prompt=login`, `max_age`, step-up).
+    fresh: Option<String>,
 }
 
 /// Only a path of this site may follow the login (no open redirect).
@@ -63,6 +65,8 @@ pub async fn form(ctx: Ctx, Query(q): Query<Next>) -> Response {
         Some(tr.t("session_expired").to_owned())
     } else if q.revoked.is_some() {
         Some(tr.t("revoked_own").to_owned())
+    } else if q.fresh.is_some() {
+        Some(tr.t("login_fresh").to_owned())
     } else if q.out.is_some() {
         Some(tr.t("logged_out").to_owned())
     } else {
