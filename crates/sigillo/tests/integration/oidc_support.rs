@@ -285,13 +285,4 @@ fn percent_decode(value: &str) -> String {
     String::from_utf8(out).expect("utf-8")
 }
 
-/// Percent-encoding of a query value.
-pub fn form_encode(value: &str) -> String {
-    value
-        .bytes()
-        .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => char::from(b).to_string(),
-            _ => format!("%{b:02X}"),
-        })
-        .collect()
-}
+pub use sigillo_app::oidc::form_encode;

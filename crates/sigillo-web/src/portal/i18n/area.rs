@@ -201,6 +201,15 @@ pub static TEXTS: &[(&str, &str, &str)] = &[
     ("area_ev_credential_unlocked", "PIN sbloccato da un operatore", "PIN unlocked by an operator"),
     ("area_ev_phone_check_confirmed", "Dati confermati per telefono", "Data confirmed by phone"),
     ("area_ev_phone_check_rejected", "Richiesta respinta dopo la verifica telefonica", "Request rejected after the phone check"),
+    ("area_ev_oidc_consent_given", "Consenso dato a un servizio collegato", "Consent given to a linked service"),
+    ("area_ev_oidc_code_issued", "Accesso a un servizio collegato con il PIN", "Login to a linked service with the PIN"),
+    ("area_ev_oidc_tokens_issued", "Accesso consegnato al servizio collegato", "Login handed to the linked service"),
+    ("area_ev_oidc_tokens_refreshed", "Accesso prolungato da un servizio collegato", "Login extended by a linked service"),
+    ("area_ev_oidc_code_replayed", "Accesso a un servizio collegato bloccato: codice riusato", "Login to a linked service blocked: code reused"),
+    ("area_ev_oidc_refresh_reused", "Accesso a un servizio collegato revocato: token riusato", "Login to a linked service revoked: token reused"),
+    ("area_ev_oidc_token_revoked", "Accesso a un servizio collegato chiuso dal servizio", "Login to a linked service ended by the service"),
+    ("area_ev_oidc_grant_revoked", "Accesso a un servizio collegato revocato", "Login to a linked service revoked"),
+    ("area_ev_oidc_logout", "Uscita dai servizi collegati", "Logout from the linked services"),
     // Applications: /area-riservata/domande.
     ("area_apps_title", "Le mie domande", "My applications"),
     (

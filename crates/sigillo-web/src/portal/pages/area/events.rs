@@ -45,6 +45,15 @@ pub const KNOWN: &[&str] = &[
     "credential_unlocked",
     "phone_check_confirmed",
     "phone_check_rejected",
+    "oidc_consent_given",
+    "oidc_code_issued",
+    "oidc_tokens_issued",
+    "oidc_tokens_refreshed",
+    "oidc_code_replayed",
+    "oidc_refresh_reused",
+    "oidc_token_revoked",
+    "oidc_grant_revoked",
+    "oidc_logout",
 ];
 
 /// What happened, in the page's language.
@@ -118,7 +127,8 @@ mod tests {
             emitted.extend(piece.split('"').next().map(str::to_owned));
         }
         // Events about an operator's own account never carry a fiscal code: not in any history.
-        emitted.retain(|name| !name.starts_with("operator_"));
+        // Nor do the registrations of relying services.
+        emitted.retain(|name| !name.starts_with("operator_") && !name.starts_with("oidc_client_"));
         // Names picked before the call (contacts: added or code sent; me: activated or changed;
         // contacts: verified or failed as an `if`).
         for indirect in [
@@ -130,6 +140,12 @@ mod tests {
             "contact_verification_failed",
             "upgrade_approved",
             "upgrade_rejected",
+            "oidc_tokens_issued",
+            "oidc_tokens_refreshed",
+            "oidc_code_replayed",
+            "oidc_refresh_reused",
+            "oidc_token_revoked",
+            "oidc_grant_revoked",
         ] {
             assert!(sources.contains(&format!("\"{indirect}\"")), "{indirect} is no longer in the source");
             emitted.push(indirect.to_owned());
