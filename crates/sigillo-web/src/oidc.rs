@@ -243,7 +243,7 @@ async fn cancel(State(state): State<AppState>, ctx: Ctx, Form(form): Form<Reques
         return render_error(ctx, sigillo_app::oidc::RequestRefused::Expired.into());
     };
     match state.sigillo.cancel_authorization(id).await {
-        Ok(redirect) => no_store(after_post(ctx, redirect.url)),
+        Ok(redirect) => after_post(ctx, redirect.url),
         Err(error) => render_error(ctx, error),
     }
 }
