@@ -4,7 +4,7 @@ use std::fs::File;
 use std::io::{BufReader, Write};
 use std::process::ExitCode;
 
-use sigillo_app::registry_import::{self, ImportError};
+use sigillo_app::registry_import::{self, ImportError, ImportOptions};
 use sigillo_domain::fiscal_code::FiscalCode;
 use sigillo_domain::registry::COLUMNS;
 
@@ -22,7 +22,10 @@ pub async fn run(config: &Config, command: RegistryCommand) -> anyhow::Result<Ex
                 }
             };
             let store = crate::storage::open_migrated(config).await?;
-            let outcome = registry_import::import_csv(input, store, super::today(), |rejection| {
+            // The sort spills next to the database (the data directory), not to a /tmp that may
+            // be a small RAM disk.
+            let options = ImportOptions::new(config.data_dir.clone());
+            let outcome = registry_import::import_csv(input, store, super::today(), options, |rejection| {
                 let _ = writeln!(std::io::stderr(), "line {}: {}", rejection.line, rejection.reason);
             })
             .await;
