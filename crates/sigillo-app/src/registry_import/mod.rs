@@ -1,7 +1,7 @@
 //! `sigillo registry import`: streams a registry CSV into the store.
 //!
-//! A reader thread parses and validates the rows, in file order, and reports each bad row with
-//! its line number; nothing of a bad row is stored. Good rows go through an external sort by
+//! A reader thread parses the CSV and validating threads (one per core) check the rows; each bad
+//! row is reported with its line number, in file order, and nothing of it is stored. Good rows go through an external sort by
 //! fiscal code ([`sorted_runs`]), then to the store in code order, in batches of one transaction
 //! each, upserting by fiscal code (a re-run after a crash simply upserts again). Memory stays flat
 //! whatever the file size: one run of encoded rows and a few batches at a time.
@@ -35,8 +35,8 @@ const BATCH_ROWS: usize = 20_000;
 /// Batches decoded ahead of the database, so the merge overlaps with the writes; in all at most
 /// three batches are in memory (queued, being written, being filled).
 const BATCHES_AHEAD: usize = 1;
-/// Encoded rows held in memory before a sorted run goes to the temporary file (a row takes about
-/// 200 bytes encoded: some 300,000 rows per run). Files up to that size never touch the disk.
+/// Encoded rows held in memory before a sorted run goes to the temporary file (a demo row takes
+/// about 150 bytes encoded: some 450,000 rows per run). Files up to that size never touch the disk.
 pub const RUN_BYTES: usize = 64 * 1024 * 1024;
 
 /// Where the sort may spill, and how much it holds in memory.
@@ -245,11 +245,7 @@ fn parse_rows<R: Read + Send>(
                     Checked::Good { key, end } => {
                         let record = &chunk.encoded[start..end];
                         start = end;
-                        runs.push(key, |buf| {
-                            buf.extend_from_slice(record);
-                            Ok(())
-                        })
-                        .map_err(ImportError::Spill)?;
+                        runs.push(key, record).map_err(ImportError::Spill)?;
                         good += 1;
                     }
                     Checked::Bad(rejection) => {

@@ -54,17 +54,12 @@ impl SortedRuns {
         SortedRuns { dir, run_bytes, arena: Vec::new(), entries: Vec::new(), spill: None }
     }
 
-    /// Adds a record: `encode` appends its bytes to the buffer it is given.
-    pub fn push(&mut self, key: Key, encode: impl FnOnce(&mut Vec<u8>) -> io::Result<()>) -> io::Result<()> {
-        let start = self.arena.len();
-        if let Err(e) = encode(&mut self.arena) {
-            self.arena.truncate(start);
-            return Err(e);
-        }
-        let len = self.arena.len() - start;
-        let (Ok(start), Ok(len)) = (u32::try_from(start), u32::try_from(len)) else {
+    /// Adds a record.
+    pub fn push(&mut self, key: Key, record: &[u8]) -> io::Result<()> {
+        let (Ok(start), Ok(len)) = (u32::try_from(self.arena.len()), u32::try_from(record.len())) else {
             return Err(io::Error::other("record too large for a run"));
         };
+        self.arena.extend_from_slice(record);
         self.entries.push(Entry { key, start, len });
         if self.arena.len() >= self.run_bytes {
             self.spill_run()?;
@@ -288,11 +283,7 @@ mod tests {
         let dir = tempfile::tempdir().expect("dir");
         let mut runs = SortedRuns::new(dir.path().join("spill"), run_bytes);
         for (k, payload) in pairs {
-            runs.push(key(*k), |buf| {
-                buf.extend_from_slice(payload.as_bytes());
-                Ok(())
-            })
-            .expect("push");
+            runs.push(key(*k), payload.as_bytes()).expect("push");
         }
         let spilled = runs.spilled_runs();
         (drain(runs.finish().expect("finish")), spilled)
